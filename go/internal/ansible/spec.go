@@ -1,0 +1,246 @@
+package ansible
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Parameters are declared as a Go struct whose fields carry these tags:
+//
+//	ansible:"name"        the parameter's name (fields without it are ignored)
+//	aliases:"a,b"         other names accepted for it
+//	required:"true"       it must be given (or come from env)
+//	default:"30"          its value when not given, written as a task would write it
+//	choices:"x,y"         the only values accepted
+//	env:"VAR"             fallback from the module's environment when not given
+//	no_log:"true"         a secret: masked in invocation and everywhere in the output
+//	no_log:"invocation"   masked in invocation.module_args only, because the module may
+//	                      deliberately return the value (a caller-supplied key it verified)
+//	validate:"url"        go-playground/validator constraints, checked after coercion
+//
+// The Go type gives the Ansible type: string, bool, int, int64, float64,
+// pointers to them (nil when not given), []string, []any, map[string]any,
+// any (raw), struct or []struct (sub-options with the same tags).
+
+// noLogMode says how a parameter's value is hidden.
+type noLogMode int
+
+const (
+	noLogNone noLogMode = iota
+	noLogEverywhere
+	noLogInvocation
+)
+
+type field struct {
+	name     string
+	aliases  []string
+	required bool
+	def      *string
+	choices  []string
+	env      string
+	noLog    noLogMode
+	validate string
+	index    int
+	typ      reflect.Type
+	sub      *spec // struct or []struct
+}
+
+type spec struct {
+	typ    reflect.Type
+	fields []*field
+	byName map[string]*field // names and aliases
+	rules  Rules
+}
+
+// Rules are the cross-parameter constraints of Ansible's argument spec. A
+// params struct declares them by implementing Ruler.
+type Rules struct {
+	// MutuallyExclusive: at most one parameter of each group may be given.
+	MutuallyExclusive [][]string
+	// RequiredOneOf: at least one parameter of each group must be given.
+	RequiredOneOf [][]string
+	// RequiredTogether: all parameters of each group, or none.
+	RequiredTogether [][]string
+	// RequiredIf: when Param has Value, Requires must be given (any one of
+	// them when AnyOf).
+	RequiredIf []RequiredIf
+}
+
+// RequiredIf is one conditional requirement.
+type RequiredIf struct {
+	Param    string
+	Value    any
+	Requires []string
+	AnyOf    bool
+}
+
+// Ruler is implemented by params structs (and sub-option structs) that have
+// cross-parameter rules.
+type Ruler interface {
+	Rules() Rules
+}
+
+// Validator is implemented by params structs that need a check the tags
+// cannot express. It runs after coercion, defaults and rules.
+type Validator interface {
+	Validate() error
+}
+
+var specCache sync.Map // reflect.Type -> *spec
+
+func specFor[P any]() (*spec, error) {
+	return specOf(reflect.TypeFor[P]())
+}
+
+func specOf(t reflect.Type) (*spec, error) {
+	if s, ok := specCache.Load(t); ok {
+		return s.(*spec), nil
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("parameters must be declared as a struct, not %s", t)
+	}
+	s := &spec{typ: t, byName: map[string]*field{}}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, ok := sf.Tag.Lookup("ansible")
+		if !ok || name == "" || name == "-" {
+			continue
+		}
+		if !sf.IsExported() {
+			return nil, fmt.Errorf("parameter %s: field %s is not exported", name, sf.Name)
+		}
+		f := &field{name: name, index: i, typ: sf.Type, env: sf.Tag.Get("env"), validate: sf.Tag.Get("validate")}
+		if a := sf.Tag.Get("aliases"); a != "" {
+			f.aliases = splitList(a)
+		}
+		f.required = sf.Tag.Get("required") == "true"
+		if d, ok := sf.Tag.Lookup("default"); ok {
+			f.def = &d
+		}
+		if c := sf.Tag.Get("choices"); c != "" {
+			f.choices = splitList(c)
+		}
+		switch sf.Tag.Get("no_log") {
+		case "", "false":
+		case "true":
+			f.noLog = noLogEverywhere
+		case "invocation":
+			f.noLog = noLogInvocation
+		default:
+			return nil, fmt.Errorf("parameter %s: no_log must be true, false or invocation", name)
+		}
+		if err := checkType(f); err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", name, err)
+		}
+		for _, n := range append([]string{name}, f.aliases...) {
+			if _, dup := s.byName[n]; dup {
+				return nil, fmt.Errorf("parameter name %s declared twice", n)
+			}
+			s.byName[n] = f
+		}
+		s.fields = append(s.fields, f)
+	}
+	if r, ok := reflect.New(t).Elem().Interface().(Ruler); ok {
+		s.rules = r.Rules()
+		for _, group := range append(append(append([][]string{}, s.rules.MutuallyExclusive...), s.rules.RequiredOneOf...), s.rules.RequiredTogether...) {
+			for _, n := range group {
+				if _, ok := s.byName[n]; !ok {
+					return nil, fmt.Errorf("rules name unknown parameter %s", n)
+				}
+			}
+		}
+	}
+	specCache.Store(t, s)
+	return s, nil
+}
+
+// checkType accepts the Go types the runtime can coerce into.
+func checkType(f *field) error {
+	t := f.typ
+	if t.Kind() == reflect.Pointer && t.Elem().Kind() != reflect.Struct {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Float64:
+		return nil
+	case reflect.Interface:
+		if t.NumMethod() == 0 {
+			return nil
+		}
+	case reflect.Map:
+		if t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.Interface {
+			return nil
+		}
+	case reflect.Slice:
+		switch t.Elem().Kind() {
+		case reflect.String, reflect.Interface:
+			return nil
+		case reflect.Struct:
+			sub, err := specOf(t.Elem())
+			f.sub = sub
+			return err
+		}
+	case reflect.Struct:
+		sub, err := specOf(t)
+		f.sub = sub
+		return err
+	case reflect.Pointer:
+		sub, err := specOf(t.Elem())
+		f.sub = sub
+		return err
+	}
+	return fmt.Errorf("unsupported Go type %s", f.typ)
+}
+
+// typeName is the Ansible name of a field's type, used in error messages.
+func (f *field) typeName() string {
+	t := f.typ
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "str"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Int, reflect.Int64:
+		return "int"
+	case reflect.Float64:
+		return "float"
+	case reflect.Map, reflect.Struct:
+		return "dict"
+	case reflect.Slice:
+		return "list"
+	}
+	return "raw"
+}
+
+// supported lists the parameters like Ansible does in its
+// "Supported parameters include" message: sorted, aliases in parentheses.
+func (s *spec) supported() string {
+	names := make([]string, 0, len(s.fields))
+	for _, f := range s.fields {
+		if len(f.aliases) > 0 {
+			a := append([]string(nil), f.aliases...)
+			sort.Strings(a)
+			names = append(names, fmt.Sprintf("%s (%s)", f.name, strings.Join(a, ", ")))
+		} else {
+			names = append(names, f.name)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
