@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` runs it (and CI, through .ci/run):
+#   1. lint: gofmt, go vet, YAML syntax
+#   2. a throw-away PostgreSQL (unprivileged user, free port), stopped on exit
+#   3. go test -race over every package, the PostgreSQL tests included (they fail, not skip,
+#      when the database is missing: LITELLM_REQUIRE_POSTGRES=1)
+#   4. every fuzz target, briefly (FUZZTIME, default 3s each)
+#   5. make dist for this machine, then the ansible-playbook integration targets against the
+#      collection installed from that tarball
+# and last a line "N passed, M failed" summing Go tests, fuzz targets and integration targets.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/litellm-vk-test.XXXXXX")
+cleanup() {
+  tests/scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0; failed=0
+section() { printf '\n== %s\n' "$*"; }
+
+section "lint"
+if make --no-print-directory lint; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL lint"; fi
+
+section "PostgreSQL"
+if ! tests/scripts/postgres.sh start "$work/pg"; then
+  echo "FAIL: could not start PostgreSQL"; echo "0 passed, 1 failed"; exit 1
+fi
+TEST_DATABASE_URL=$(cat "$work/pg/database_url")
+export TEST_DATABASE_URL LITELLM_REQUIRE_POSTGRES=1
+
+section "go test -race ./..."
+golog="$work/gotest.log"
+(cd go && go test -race -count=1 -v -timeout 8m ./...) >"$golog" 2>&1
+gorc=$?
+grep -E '^(ok|FAIL|---|panic:|\?)\s' "$golog" | grep -v -E '^--- (PASS|SKIP)' | grep -v -E '^\?\s' | sed 's/^/  /'
+gopass=$(grep -c -E '^--- PASS' "$golog"); gofail=$(grep -c -E '^--- FAIL' "$golog")
+goskip=$(grep -c -E '^--- SKIP' "$golog")
+if [ $gorc != 0 ] && [ "$gofail" = 0 ]; then gofail=1; fi   # build failure or panic
+if [ "$gofail" != 0 ]; then
+  echo "  failures:"; grep -E -B2 -A25 '^\s*--- FAIL|^panic:|\[build failed\]|^FAIL\s' "$golog" | head -200 | sed 's/^/    /'
+fi
+echo "go test: $gopass passed, $gofail failed, $goskip skipped"
+passed=$((passed+gopass)); failed=$((failed+gofail))
+
+section "fuzz (${FUZZTIME:-3s} each)"
+while read -r pkg fn; do
+  [ -n "$fn" ] || continue
+  if (cd go && go test -run '^$' -fuzz "^${fn}\$" -fuzztime "${FUZZTIME:-3s}" "$pkg") >"$work/fuzz.log" 2>&1; then
+    passed=$((passed+1)); echo "  PASS $fn ($pkg)"
+  else
+    failed=$((failed+1)); echo "  FAIL $fn ($pkg)"; tail -30 "$work/fuzz.log" | sed 's/^/    /'
+  fi
+done < <(cd go && go test -list '^Fuzz' ./... 2>/dev/null | awk '/^Fuzz/{f[n++]=$1} /^ok/{for(i=0;i<n;i++) print $2, f[i]; n=0}')
+
+section "collection tarball + integration (ansible-playbook)"
+hostos=$(go env GOOS); hostarch=$(go env GOARCH)
+if make --no-print-directory dist DIST_GOOS="$hostos" DIST_GOARCH="$hostarch" fake >"$work/dist.log" 2>&1; then
+  itlog="$work/integration.log"
+  tests/scripts/with-collection.sh tests/integration/run.sh 2>&1 | tee "$itlog"
+  ip=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$itlog" | tail -1)
+  if=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$itlog" | tail -1)
+  [ -n "$ip" ] || { ip=0; if=1; echo "integration runner did not finish"; }
+  passed=$((passed+ip)); failed=$((failed+if))
+else
+  cat "$work/dist.log"; failed=$((failed+1)); echo "FAIL make dist"
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
