@@ -1,0 +1,445 @@
+package userinfo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The files are read by PyYAML's safe_load, a YAML 1.1 loader. The writer
+// therefore double-quotes every string and every key (a double-quoted scalar is
+// always a string, whatever it looks like) and escapes everything outside
+// printable ASCII, as PyYAML's own safe_dump and Python's json.dumps do, so the
+// text survives any locale of the reader. Values read back from an existing
+// file keep their YAML 1.1 meaning: a plain scalar that PyYAML would load as a
+// number, date or other non-string is written back verbatim (rawScalar).
+
+// mapKey identifies an entry of a mapping: a string key, or (raw) the verbatim
+// text of a plain non-string key such as `1` or `2026-01-01` read from a file.
+type mapKey struct {
+	text string
+	raw  bool
+}
+
+// rawScalar is a scalar read from an existing file that PyYAML does not load as
+// a string (an int like 0x1F, a date, a tagged value). It is written back as is.
+type rawScalar string
+
+type entry struct {
+	key   mapKey
+	value any
+}
+
+// omap is a YAML mapping that keeps its keys in insertion order, like a
+// Python dict.
+type omap struct {
+	entries []entry
+	index   map[mapKey]int
+}
+
+func newOMap() *omap { return &omap{index: map[mapKey]int{}} }
+
+func (m *omap) get(k mapKey) (any, bool) {
+	i, ok := m.index[k]
+	if !ok {
+		return nil, false
+	}
+	return m.entries[i].value, true
+}
+
+// set updates the value of k in place, or appends k (dict.__setitem__).
+func (m *omap) set(k mapKey, v any) {
+	if i, ok := m.index[k]; ok {
+		m.entries[i].value = v
+		return
+	}
+	m.index[k] = len(m.entries)
+	m.entries = append(m.entries, entry{key: k, value: v})
+}
+
+func strKey(s string) mapKey { return mapKey{text: s} }
+
+// fromJSON turns a decoded JSON value into the document model: objects become
+// ordered mappings (keys sorted, since Go maps have no order).
+func fromJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := newOMap()
+		for _, k := range sortedKeys(t) {
+			m.set(strKey(k), fromJSON(t[k]))
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, item := range t {
+			out[i] = fromJSON(item)
+		}
+		return out
+	case []string:
+		out := make([]any, len(t))
+		for i, item := range t {
+			out[i] = item
+		}
+		return out
+	}
+	return v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// ---------------------------------------------------------------- writing
+
+// quote returns s as a YAML double-quoted scalar holding only printable ASCII.
+// Without astral characters it is also a JSON string.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+var jsonInt = regexp.MustCompile(`^-?[0-9]+$`)
+
+// formatFloat writes f so that a YAML 1.1 loader reads a float: YAML 1.1
+// needs a dot in the mantissa and a sign in the exponent.
+func formatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return ".nan"
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	}
+	if a := math.Abs(f); a == 0 || (a >= 1e-4 && a < 1e16) {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64) // 1e+20, 1.5e-07
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	return mant + "e" + exp
+}
+
+// scalar returns the YAML text of a scalar value, or false for collections.
+func scalar(v any) (string, bool) {
+	switch t := v.(type) {
+	case nil:
+		return "null", true
+	case string:
+		return quote(t), true
+	case rawScalar:
+		return string(t), true
+	case bool:
+		if t {
+			return "true", true
+		}
+		return "false", true
+	case json.Number:
+		if jsonInt.MatchString(string(t)) {
+			return string(t), true
+		}
+		f, err := t.Float64()
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return quote(string(t)), true
+		}
+		return formatFloat(f), true
+	case float64:
+		return formatFloat(t), true
+	case float32:
+		return formatFloat(float64(t)), true
+	case int:
+		return strconv.Itoa(t), true
+	case int64:
+		return strconv.FormatInt(t, 10), true
+	}
+	return "", false
+}
+
+// maxImplicitKey is below the 1024 characters YAML allows for an implicit key;
+// longer keys use the explicit `? key` form.
+const maxImplicitKey = 1000
+
+// encodeDocument renders a mapping as a YAML document starting with `---`.
+func encodeDocument(m *omap) string {
+	var b strings.Builder
+	b.WriteString("---\n")
+	if len(m.entries) == 0 {
+		b.WriteString("{}\n")
+		return b.String()
+	}
+	writeMapping(&b, m, 0)
+	return b.String()
+}
+
+// plainKey matches keys that read better unquoted and cannot be mistaken for
+// anything but a string once plainValue has ruled out yes/no/null and friends.
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+func keyText(k mapKey) string {
+	if k.raw {
+		return k.text
+	}
+	if plainKey.MatchString(k.text) {
+		if _, isString := plainValue(k.text).(string); isString {
+			return k.text
+		}
+	}
+	return quote(k.text)
+}
+
+func writeMapping(b *strings.Builder, m *omap, indent int) {
+	pad := strings.Repeat(" ", indent)
+	for _, e := range m.entries {
+		k := keyText(e.key)
+		if len(k) > maxImplicitKey {
+			b.WriteString(pad + "? " + k + "\n" + pad + ":")
+		} else {
+			b.WriteString(pad + k + ":")
+		}
+		writeValue(b, e.value, indent)
+	}
+}
+
+// writeValue writes v after a `key:` or `-` indicator at the given indent.
+func writeValue(b *strings.Builder, v any, indent int) {
+	if s, ok := scalar(v); ok {
+		b.WriteString(" " + s + "\n")
+		return
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		writeValue(b, fromJSON(t), indent)
+	case []string:
+		writeValue(b, fromJSON(t), indent)
+	case *omap:
+		if len(t.entries) == 0 {
+			b.WriteString(" {}\n")
+			return
+		}
+		b.WriteString("\n")
+		writeMapping(b, t, indent+2)
+	case []any:
+		if len(t) == 0 {
+			b.WriteString(" []\n")
+			return
+		}
+		b.WriteString("\n")
+		pad := strings.Repeat(" ", indent+2)
+		for _, item := range t {
+			b.WriteString(pad + "-")
+			writeValue(b, item, indent+2)
+		}
+	default:
+		// Unknown Go types never reach here from JSON or YAML input; keep
+		// the file loadable anyway.
+		b.WriteString(" " + quote(fmt.Sprint(t)) + "\n")
+	}
+}
+
+// ---------------------------------------------------------------- reading
+
+// PyYAML's implicit resolvers (yaml/resolver.py, YAML 1.1).
+var (
+	yaml11Bool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	yaml11Null  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	yaml11Time  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	yaml11Other = regexp.MustCompile(`^(?:<<|=)$`)
+)
+
+// plainValue gives a plain (unquoted) scalar the meaning PyYAML gives it.
+func plainValue(s string) any {
+	switch {
+	case yaml11Null.MatchString(s):
+		return nil
+	case yaml11Bool.MatchString(s):
+		switch s[0] {
+		case 'y', 'Y', 't', 'T':
+			return true
+		case 'o', 'O':
+			return s[1] == 'n' || s[1] == 'N'
+		}
+		return false
+	case yaml11Float.MatchString(s), yaml11Int.MatchString(s), yaml11Time.MatchString(s), yaml11Other.MatchString(s):
+		return rawScalar(s)
+	}
+	return s
+}
+
+// ErrNotMapping means an existing data file does not hold a YAML mapping.
+var ErrNotMapping = errors.New("does not hold a YAML mapping")
+
+// decodeDocument reads an existing data file. A missing, empty or `---`-only
+// file is an empty mapping.
+func decodeDocument(text []byte) (*omap, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return nil, err
+	}
+	n := &doc
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return newOMap(), nil
+		}
+		n = n.Content[0]
+	}
+	if n.Kind == 0 {
+		return newOMap(), nil
+	}
+	v, err := fromNode(n)
+	if err != nil {
+		return nil, err
+	}
+	switch t := v.(type) {
+	case nil:
+		return newOMap(), nil
+	case *omap:
+		return t, nil
+	}
+	return nil, ErrNotMapping
+}
+
+func fromNode(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return fromNode(n.Alias)
+	case yaml.ScalarNode:
+		return scalarFromNode(n), nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := fromNode(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		return mappingFromNode(n)
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return fromNode(n.Content[0])
+	}
+	return nil, fmt.Errorf("unsupported YAML node at line %d", n.Line)
+}
+
+func scalarFromNode(n *yaml.Node) any {
+	if n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!str" && n.Tag != "!" {
+		// An explicit tag (!!int "3", !!binary ...): keep tag and text.
+		return rawScalar(n.Tag + " " + quote(n.Value))
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 || n.Style&yaml.TaggedStyle != 0 {
+		return n.Value
+	}
+	return plainValue(n.Value)
+}
+
+func keyFromNode(n *yaml.Node) (mapKey, error) {
+	if n.Kind == yaml.AliasNode {
+		return keyFromNode(n.Alias)
+	}
+	if n.Kind != yaml.ScalarNode {
+		return mapKey{}, fmt.Errorf("unsupported non-scalar mapping key at line %d", n.Line)
+	}
+	switch v := scalarFromNode(n).(type) {
+	case string:
+		return strKey(v), nil
+	case rawScalar:
+		return mapKey{text: string(v), raw: true}, nil
+	}
+	// null and booleans as keys: keep the text the file used.
+	return mapKey{text: n.Value, raw: true}, nil
+}
+
+// mappingFromNode builds a mapping, applying `<<` merge keys like PyYAML:
+// explicit keys win over merged ones, earlier merge sources over later ones.
+func mappingFromNode(n *yaml.Node) (*omap, error) {
+	m := newOMap()
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Kind == yaml.ScalarNode && kn.Style&^yaml.TaggedStyle == 0 && kn.Value == "<<" && (kn.Tag == "!!merge" || kn.Tag == "") {
+			merges = append(merges, vn)
+			continue
+		}
+		k, err := keyFromNode(kn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := fromNode(vn)
+		if err != nil {
+			return nil, err
+		}
+		m.set(k, v)
+	}
+	for _, src := range merges {
+		for src.Kind == yaml.AliasNode {
+			src = src.Alias
+		}
+		sources := []*yaml.Node{src}
+		if src.Kind == yaml.SequenceNode {
+			sources = src.Content
+		}
+		for _, s := range sources {
+			v, err := fromNode(s)
+			if err != nil {
+				return nil, err
+			}
+			sm, ok := v.(*omap)
+			if !ok {
+				return nil, fmt.Errorf("merge key at line %d does not refer to a mapping", s.Line)
+			}
+			for _, e := range sm.entries {
+				if _, exists := m.get(e.key); !exists {
+					m.set(e.key, e.value)
+				}
+			}
+		}
+	}
+	return m, nil
+}
