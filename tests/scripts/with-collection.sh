@@ -16,8 +16,8 @@ export FAKE_LITELLM
 
 coll=$(mktemp -d "${TMPDIR:-/tmp}/litellm-vk-collections.XXXXXX")
 trap 'rm -rf "$coll"' EXIT
-ansible-galaxy collection install --force -p "$coll" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$coll"
+ansible-galaxy collection install --force -p "$coll" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=False
 export ANSIBLE_NOCOWS=1 ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_LOCALHOST_WARNING=False
 export ANSIBLE_INVENTORY_UNPARSED_WARNING=False ANSIBLE_PYTHON_INTERPRETER=auto_silent
