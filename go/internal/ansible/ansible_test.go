@@ -156,7 +156,8 @@ func TestAliases(t *testing.T) {
 
 	res = run(t, map[string]any{"api_url": "http://canonical:1", "url": "http://alias:1", "key_alias": "a"})
 	p = params(t, res)
-	assert.Equal(t, "http://canonical:1", p["URL"])
+	// As in Python's _handle_aliases, the alias wins (a task's alias beats module_defaults).
+	assert.Equal(t, "http://alias:1", p["URL"])
 	assert.Contains(t, res["warnings"], "Both option api_url and its alias url are set.")
 }
 
@@ -184,7 +185,7 @@ func TestErrors(t *testing.T) {
 		{"string from list", base(map[string]any{"state": []any{"present"}}), "argument 'state' is of type list and we were unable to convert to str"},
 		{"mutually exclusive", base(map[string]any{"keys": []any{map[string]any{"key_alias": "a"}}}), "parameters are mutually exclusive: key_alias|keys"},
 		{"required one of", map[string]any{"api_url": "http://h:1"}, "one of the following is required: key_alias, keys"},
-		{"required if", base(map[string]any{"force_db_delete": "yes"}), "force_db_delete is true but all of the following are missing: database_url"},
+		{"required if", base(map[string]any{"force_db_delete": "yes"}), "force_db_delete is True but all of the following are missing: database_url"},
 		{"validator url", base(map[string]any{"api_url": "not a url"}), "value of api_url is invalid: it must be an absolute URL such as https://litellm.example.com, got: not a url"},
 		{"validator min", base(map[string]any{"timeout": 0}), "value of timeout is invalid: it must be at least 1, got: 0"},
 		{"suboption missing", map[string]any{"api_url": "http://h:1", "keys": []any{map[string]any{"user_id": "u"}}}, "missing required arguments: key_alias found in keys[0]"},

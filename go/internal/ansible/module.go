@@ -49,6 +49,7 @@ type Module struct {
 
 	mu           sync.Mutex
 	given        map[string]bool
+	aliases      map[string]string // alias -> parameter name
 	secrets      map[string]struct{}
 	warnings     []string
 	deprecations []Deprecation
@@ -73,6 +74,9 @@ func (m *Module) Verbosity() int { return m.verbosity }
 func (m *Module) IsSet(name string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if canonical, ok := m.aliases[name]; ok {
+		name = canonical
+	}
 	return m.given[name]
 }
 
@@ -174,10 +178,17 @@ func Execute[P any](ctx context.Context, name string, args []byte, fn RunFunc[P]
 		result, runErr := fn(ctx, m, &p)
 		if result != nil {
 			fields, err := toObject(result)
-			if err != nil {
+			switch {
+			case errors.Is(err, errNullResult):
+				// A typed nil (e.g. a nil *result returned with an error)
+				// is no result; the error, if any, still becomes msg.
+			case err != nil && runErr != nil:
+				runErr = fmt.Errorf("%w (and the result is not a JSON object: %v)", runErr, err)
+			case err != nil:
 				return m.finish(map[string]any{"failed": true, "msg": fmt.Sprintf("internal error in module %s: result is not a JSON object: %v", name, err)}, invocation)
+			default:
+				res = fields
 			}
-			res = fields
 		}
 		if runErr != nil {
 			res["failed"] = true
@@ -268,6 +279,9 @@ func normalize(v map[string]any) any {
 	return out
 }
 
+// errNullResult is toObject's answer for a value that marshals to null.
+var errNullResult = errors.New("null")
+
 func toObject(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -280,7 +294,7 @@ func toObject(v any) (map[string]any, error) {
 		return nil, err
 	}
 	if out == nil {
-		return nil, errors.New("null")
+		return nil, errNullResult
 	}
 	return out, nil
 }

@@ -31,37 +31,83 @@ type parser struct {
 // parse fills dst (a pointer to a params struct) from raw and returns the
 // invocation's module_args, in which no_log values are already hidden.
 func (pr *parser) parse(sp *spec, raw map[string]any, dst any) (map[string]any, error) {
+	pr.module.mu.Lock()
+	pr.module.aliases = sp.aliasOf
+	pr.module.mu.Unlock()
+	pr.collectSpecSecrets(sp, map[*spec]bool{})
 	pr.collectSecrets(sp, raw)
 	return pr.parseStruct(sp, raw, reflect.ValueOf(dst).Elem(), "")
 }
 
+// collectSpecSecrets registers the secrets a spec itself brings, whatever the
+// task gives: the values of no_log parameters' environment fallbacks and
+// defaults, in sub-options too (Python's set_fallbacks and _set_defaults).
+func (pr *parser) collectSpecSecrets(sp *spec, seen map[*spec]bool) {
+	if seen[sp] {
+		return
+	}
+	seen[sp] = true
+	for _, f := range sp.fields {
+		if f.noLog == noLogEverywhere {
+			if f.env != "" {
+				pr.module.AddSecret(pr.getenv(f.env))
+			}
+			if f.def != nil {
+				pr.module.AddSecret(*f.def)
+			}
+		}
+		if f.sub != nil {
+			pr.collectSpecSecrets(f.sub, seen)
+		}
+	}
+}
+
 // collectSecrets registers the values of no_log parameters (top level and
-// sub-options) before anything can fail, so that even an error message that
-// echoes input is masked.
+// sub-options, whether given as dicts or as JSON / k=v strings) before
+// anything can fail, so that even an error message that echoes input is
+// masked.
 func (pr *parser) collectSecrets(sp *spec, raw map[string]any) {
 	for k, v := range raw {
 		f, ok := sp.byName[k]
 		if !ok {
 			continue
 		}
-		if f.noLog == noLogEverywhere {
+		if f.noLog == noLogEverywhere && !isZeroNumber(v) {
 			for _, s := range leafStrings(v) {
 				pr.module.AddSecret(s)
 			}
 		}
-		if f.sub != nil {
-			switch t := v.(type) {
-			case map[string]any:
-				pr.collectSecrets(f.sub, t)
-			case []any:
-				for _, e := range t {
-					if m, ok := e.(map[string]any); ok {
-						pr.collectSecrets(f.sub, m)
-					}
-				}
+		if f.sub == nil || v == nil {
+			continue
+		}
+		elems := []any{v}
+		if f.typ.Kind() == reflect.Slice {
+			if l, err := toList(v); err == nil {
+				elems = l
+			}
+		}
+		for _, e := range elems {
+			if m, err := toDict(e); err == nil {
+				pr.collectSecrets(f.sub, m)
 			}
 		}
 	}
+}
+
+// isZeroNumber reports a top-level no_log value that Python's
+// _list_no_log_values skips because it is falsy: masking "0" would hide every
+// zero in the result.
+func isZeroNumber(v any) bool {
+	switch t := v.(type) {
+	case json.Number:
+		f, err := t.Float64()
+		return err == nil && f == 0
+	case int64:
+		return t == 0
+	case float64:
+		return t == 0
+	}
+	return false
 }
 
 func suffix(prefix string) string {
@@ -77,19 +123,33 @@ func (pr *parser) parseStruct(sp *spec, raw map[string]any, dst reflect.Value, p
 	params := map[string]any{}
 	var unsupported []string
 	for _, k := range sortedKeys(raw) {
-		v := raw[k]
 		f, ok := sp.byName[k]
 		if !ok {
 			unsupported = append(unsupported, k)
 			continue
 		}
-		if k != f.name {
-			if _, both := raw[f.name]; both {
-				pr.module.Warn(fmt.Sprintf("Both option %s and its alias %s are set.", f.name, k))
+		if k == f.name {
+			params[f.name] = raw[k]
+		}
+	}
+	// Like Python's _handle_aliases, an alias overrides its option (so a task's
+	// alias beats a module_defaults option), and of several aliases the last
+	// declared wins.
+	warnPrefix := ""
+	if prefix != "" {
+		warnPrefix = prefix + "."
+	}
+	for _, f := range sp.fields {
+		for _, a := range f.aliases {
+			v, ok := raw[a]
+			if !ok {
 				continue
 			}
+			if _, both := raw[f.name]; both {
+				pr.module.Warn(fmt.Sprintf("Both option %s%s and its alias %s%s are set.", warnPrefix, f.name, warnPrefix, a))
+			}
+			params[f.name] = v
 		}
-		params[f.name] = v
 	}
 	if len(unsupported) > 0 {
 		return nil, fmt.Errorf("Unsupported parameters for (%s) module: %s%s. Supported parameters include: %s.",
@@ -160,9 +220,20 @@ func (pr *parser) parseStruct(sp *spec, raw map[string]any, dst reflect.Value, p
 		if err != nil {
 			return nil, err
 		}
+		if f.noLog == noLogEverywhere && !isZeroNumber(invVal) {
+			// The coerced value's parts are secrets too: the items of a list
+			// given as "a,b", the values of a dict given as "k=v".
+			for _, s := range leafStrings(invVal) {
+				pr.module.AddSecret(s)
+			}
+		}
 		if !fromDefault {
-			if err := checkChoices(f, dst.Field(f.index), prefix); err != nil {
+			mapped, err := checkChoices(f, dst.Field(f.index), prefix)
+			if err != nil {
 				return nil, err
+			}
+			if mapped != nil {
+				invVal = mapped
 			}
 		}
 		switch f.noLog {
@@ -304,14 +375,18 @@ func (pr *parser) assign(f *field, v any, dst reflect.Value, fieldPrefix string,
 	return nil, fmt.Errorf("internal error: parameter %s has unsupported type %s", f.name, t)
 }
 
-// checkChoices enforces a field's choices on its coerced value.
-func checkChoices(f *field, v reflect.Value, prefix string) error {
+// checkChoices enforces a field's choices on its coerced value. Like
+// Python's _validate_argument_values, a string field holding "True" or
+// "False" (a YAML boolean converted to text) that is not a choice takes the
+// one boolean spelling among the choices, if there is exactly one; the new
+// value is returned so the invocation shows it.
+func checkChoices(f *field, v reflect.Value, prefix string) (any, error) {
 	if len(f.choices) == 0 {
-		return nil
+		return nil, nil
 	}
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
-			return nil
+			return nil, nil
 		}
 		v = v.Elem()
 	}
@@ -328,22 +403,44 @@ func checkChoices(f *field, v reflect.Value, prefix string) error {
 			}
 		}
 		if len(bad) > 0 {
-			return fmt.Errorf("value of %s must be one or more of: %s. Got no match for: %s%s", f.name, strings.Join(f.choices, ", "), strings.Join(bad, ", "), suffix(prefix))
+			got := strings.Join(bad, ", ")
+			if f.noLog != noLogNone {
+				got = NoLogPlaceholder
+			}
+			return nil, fmt.Errorf("value of %s must be one or more of: %s. Got no match for: %s%s", f.name, strings.Join(f.choices, ", "), got, suffix(prefix))
 		}
-		return nil
+		return nil, nil
 	}
 	s := fmt.Sprint(v.Interface())
 	if v.Kind() == reflect.Bool {
 		s = map[bool]string{true: "True", false: "False"}[v.Bool()]
+	}
+	var mapped any
+	if v.Kind() == reflect.String && !allowed[s] && (s == "True" || s == "False") {
+		spellings := boolTrue
+		if s == "False" {
+			spellings = boolFalse
+		}
+		var overlap []string
+		for _, c := range f.choices {
+			if spellings[c] && c != "1.0" && c != "0.0" {
+				overlap = append(overlap, c)
+			}
+		}
+		if len(overlap) == 1 {
+			s = overlap[0]
+			v.SetString(s)
+			mapped = s
+		}
 	}
 	if !allowed[s] {
 		got := s
 		if f.noLog != noLogNone {
 			got = NoLogPlaceholder
 		}
-		return fmt.Errorf("value of %s must be one of: %s, got: %s%s", f.name, strings.Join(f.choices, ", "), got, suffix(prefix))
+		return nil, fmt.Errorf("value of %s must be one of: %s, got: %s%s", f.name, strings.Join(f.choices, ", "), got, suffix(prefix))
 	}
-	return nil
+	return mapped, nil
 }
 
 func checkRules(r Rules, present map[string]bool, dst reflect.Value, sp *spec, prefix string) error {
@@ -376,7 +473,7 @@ func checkRules(r Rules, present map[string]bool, dst reflect.Value, sp *spec, p
 		if val.Kind() == reflect.Pointer {
 			val = val.Elem()
 		}
-		if fmt.Sprint(val.Interface()) != fmt.Sprint(ri.Value) {
+		if pyStr(val.Interface()) != pyStr(ri.Value) {
 			continue
 		}
 		var missing []string
@@ -392,7 +489,7 @@ func checkRules(r Rules, present map[string]bool, dst reflect.Value, sp *spec, p
 		if ri.AnyOf {
 			which = "any"
 		}
-		return fmt.Errorf("%s is %v but %s of the following are missing: %s%s", ri.Param, ri.Value, which, strings.Join(missing, ", "), suffix(prefix))
+		return fmt.Errorf("%s is %s but %s of the following are missing: %s%s", ri.Param, pyStr(ri.Value), which, strings.Join(missing, ", "), suffix(prefix))
 	}
 	return nil
 }
@@ -447,4 +544,16 @@ func describeRule(tag, param string) string {
 		return fmt.Sprintf("must satisfy %s=%s", tag, param)
 	}
 	return "must satisfy " + tag
+}
+
+// pyStr renders a rule's value as Python's str() would: booleans as True and
+// False.
+func pyStr(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "True"
+		}
+		return "False"
+	}
+	return fmt.Sprint(v)
 }

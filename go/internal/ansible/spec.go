@@ -49,10 +49,11 @@ type field struct {
 }
 
 type spec struct {
-	typ    reflect.Type
-	fields []*field
-	byName map[string]*field // names and aliases
-	rules  Rules
+	typ     reflect.Type
+	fields  []*field
+	byName  map[string]*field // names and aliases
+	aliasOf map[string]string // alias -> name
+	rules   Rules
 }
 
 // Rules are the cross-parameter constraints of Ansible's argument spec. A
@@ -102,7 +103,7 @@ func specOf(t reflect.Type) (*spec, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("parameters must be declared as a struct, not %s", t)
 	}
-	s := &spec{typ: t, byName: map[string]*field{}}
+	s := &spec{typ: t, byName: map[string]*field{}, aliasOf: map[string]string{}}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		name, ok := sf.Tag.Lookup("ansible")
@@ -140,18 +141,18 @@ func specOf(t reflect.Type) (*spec, error) {
 				return nil, fmt.Errorf("parameter name %s declared twice", n)
 			}
 			s.byName[n] = f
+			if n != name {
+				s.aliasOf[n] = name
+			}
 		}
 		s.fields = append(s.fields, f)
 	}
 	if r, ok := reflect.New(t).Elem().Interface().(Ruler); ok {
-		s.rules = r.Rules()
-		for _, group := range append(append(append([][]string{}, s.rules.MutuallyExclusive...), s.rules.RequiredOneOf...), s.rules.RequiredTogether...) {
-			for _, n := range group {
-				if _, ok := s.byName[n]; !ok {
-					return nil, fmt.Errorf("rules name unknown parameter %s", n)
-				}
-			}
+		rules, err := s.resolveRules(r.Rules())
+		if err != nil {
+			return nil, err
 		}
+		s.rules = rules
 	}
 	specCache.Store(t, s)
 	return s, nil
@@ -243,4 +244,55 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// resolveRules checks that every name in the rules is a parameter and
+// rewrites aliases to their parameter's name, so that a rule written with an
+// alias still applies (as in Python, where aliases stay in the parameters).
+func (s *spec) resolveRules(r Rules) (Rules, error) {
+	resolve := func(n string) (string, error) {
+		f, ok := s.byName[n]
+		if !ok {
+			return "", fmt.Errorf("rules name unknown parameter %s", n)
+		}
+		return f.name, nil
+	}
+	groups := func(in [][]string) ([][]string, error) {
+		out := make([][]string, 0, len(in))
+		for _, g := range in {
+			ng := make([]string, 0, len(g))
+			for _, n := range g {
+				c, err := resolve(n)
+				if err != nil {
+					return nil, err
+				}
+				ng = append(ng, c)
+			}
+			out = append(out, ng)
+		}
+		return out, nil
+	}
+	var out Rules
+	var err error
+	if out.MutuallyExclusive, err = groups(r.MutuallyExclusive); err != nil {
+		return Rules{}, err
+	}
+	if out.RequiredOneOf, err = groups(r.RequiredOneOf); err != nil {
+		return Rules{}, err
+	}
+	if out.RequiredTogether, err = groups(r.RequiredTogether); err != nil {
+		return Rules{}, err
+	}
+	for _, ri := range r.RequiredIf {
+		param, err := resolve(ri.Param)
+		if err != nil {
+			return Rules{}, err
+		}
+		req, err := groups([][]string{ri.Requires})
+		if err != nil {
+			return Rules{}, err
+		}
+		out.RequiredIf = append(out.RequiredIf, RequiredIf{Param: param, Value: ri.Value, Requires: req[0], AnyOf: ri.AnyOf})
+	}
+	return out, nil
 }
