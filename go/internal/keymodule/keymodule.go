@@ -1,0 +1,274 @@
+// Package keymodule is the litellm_key Ansible module: its parameters, the
+// wiring of the LiteLLM client, the desired-state engine and the PostgreSQL
+// fallback, and the shape of its result. cmd/litellm_key only calls Main.
+package keymodule
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
+	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
+)
+
+// Name is the module's name.
+const Name = "litellm_key"
+
+// deletedBy is recorded in the audit row of a database delete.
+const deletedBy = "rhpds.litellm_virtual_keys.litellm_key"
+
+// KeyItem is one entry of `keys` (bulk mode): an alias and per-key overrides
+// of the top-level settings.
+type KeyItem struct {
+	KeyAlias            string         `ansible:"key_alias" aliases:"alias" required:"true"`
+	Key                 string         `ansible:"key" no_log:"invocation"`
+	Models              []string       `ansible:"models"`
+	Duration            *string        `ansible:"duration"`
+	MaxBudget           *float64       `ansible:"max_budget"`
+	BudgetDuration      *string        `ansible:"budget_duration"`
+	UserID              *string        `ansible:"user_id"`
+	TeamID              *string        `ansible:"team_id"`
+	Metadata            map[string]any `ansible:"metadata"`
+	TPMLimit            *int64         `ansible:"tpm_limit"`
+	RPMLimit            *int64         `ansible:"rpm_limit"`
+	MaxParallelRequests *int64         `ansible:"max_parallel_requests"`
+	Blocked             *bool          `ansible:"blocked"`
+}
+
+// Params are the module's parameters (documented in
+// plugins/modules/litellm_key.yml).
+type Params struct {
+	APIURL        string  `ansible:"api_url" aliases:"litellm_url,url" required:"true"`
+	APIKey        string  `ansible:"api_key" aliases:"master_key,litellm_master_key" required:"true" no_log:"true" env:"LITELLM_MASTER_KEY"`
+	ValidateCerts bool    `ansible:"validate_certs" aliases:"verify_ssl" default:"true"`
+	CAPath        string  `ansible:"ca_path"`
+	Timeout       int     `ansible:"timeout" default:"30" validate:"min=1"`
+	Retries       int     `ansible:"retries" default:"3" validate:"min=0,max=20"`
+	RetryDelay    float64 `ansible:"retry_delay" default:"5" validate:"min=0"`
+
+	KeyAlias string    `ansible:"key_alias" aliases:"alias"`
+	Keys     []KeyItem `ansible:"keys"`
+	Parallel int       `ansible:"parallel" default:"8" validate:"min=1,max=64"`
+	State    string    `ansible:"state" default:"present" choices:"present,absent"`
+
+	Models              []string       `ansible:"models"`
+	Duration            *string        `ansible:"duration"`
+	MaxBudget           *float64       `ansible:"max_budget"`
+	BudgetDuration      *string        `ansible:"budget_duration"`
+	UserID              *string        `ansible:"user_id"`
+	TeamID              *string        `ansible:"team_id"`
+	Metadata            map[string]any `ansible:"metadata"`
+	TPMLimit            *int64         `ansible:"tpm_limit"`
+	RPMLimit            *int64         `ansible:"rpm_limit"`
+	MaxParallelRequests *int64         `ansible:"max_parallel_requests"`
+	Blocked             *bool          `ansible:"blocked"`
+	ValidateModels      bool           `ansible:"validate_models" default:"true"`
+
+	Key                 string `ansible:"key" no_log:"invocation"`
+	KeyDerivationSecret string `ansible:"key_derivation_secret" no_log:"true"`
+	OnSecretUnknown     string `ansible:"on_secret_unknown" default:"keep" choices:"keep,regenerate,fail"`
+	Update              bool   `ansible:"update" default:"true"`
+	RefreshExpiry       bool   `ansible:"refresh_expiry" default:"false"`
+
+	ForceDBDelete bool   `ansible:"force_db_delete" default:"false"`
+	DatabaseURL   string `ansible:"database_url" no_log:"true" env:"DATABASE_URL"`
+}
+
+// Rules: exactly one of key_alias and keys; a single `key` belongs to a
+// single alias.
+func (Params) Rules() ansible.Rules {
+	return ansible.Rules{
+		MutuallyExclusive: [][]string{{"key_alias", "keys"}, {"key", "keys"}},
+		RequiredOneOf:     [][]string{{"key_alias", "keys"}},
+	}
+}
+
+// SingleResult is the result for key_alias: the key's record plus the
+// number of HTTP requests sent.
+type SingleResult struct {
+	*virtualkey.KeyResult
+	APIRequests int64 `json:"api_requests"`
+}
+
+// BulkDiff is one entry of Ansible's list form of `diff`.
+type BulkDiff struct {
+	Before       virtualkey.Settings `json:"before"`
+	After        virtualkey.Settings `json:"after"`
+	BeforeHeader string              `json:"before_header"`
+	AfterHeader  string              `json:"after_header"`
+}
+
+// BulkResult is the result for keys: one record per item, in order, with
+// totals.
+type BulkResult struct {
+	Changed     bool                    `json:"changed"`
+	Keys        []*virtualkey.KeyResult `json:"keys"`
+	Totals      virtualkey.Totals       `json:"totals"`
+	APIRequests int64                   `json:"api_requests"`
+	Diff        []BulkDiff              `json:"diff,omitempty"`
+}
+
+// Deps are what Run needs from outside: tests swap them.
+type Deps struct {
+	// ForceDelete is the database fallback (tokendb.Delete by default).
+	ForceDelete virtualkey.ForceDeleter
+	// ClientOptions are appended to the client options built from the
+	// parameters (tests shorten retry delays with them).
+	ClientOptions []litellm.Option
+}
+
+// Main runs the module as Ansible invokes it.
+func Main() { ansible.Main(Name, Run) }
+
+// Run is the module's logic with the default dependencies.
+func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
+	return Deps{}.Run(ctx, m, p)
+}
+
+// TokendbDeleter adapts tokendb.Delete to the engine's ForceDeleter.
+func TokendbDeleter(ctx context.Context, databaseURL string, req virtualkey.DBRequest) (*virtualkey.DBResult, error) {
+	res, err := tokendb.Delete(ctx, databaseURL, tokendb.Request{Alias: req.Alias, Tokens: req.Tokens, DeletedBy: req.DeletedBy})
+	if err != nil {
+		return nil, err
+	}
+	return &virtualkey.DBResult{Deleted: res.Deleted, MappingsDeleted: res.MappingsDeleted, AuditRows: res.AuditRows, Statements: res.Statements}, nil
+}
+
+// Run is the module's logic with these dependencies.
+func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
+	for _, s := range tokendb.Secrets(p.DatabaseURL) {
+		m.AddSecret(s)
+	}
+	specs, err := p.specs(m)
+	if err != nil {
+		return nil, err
+	}
+	delay := time.Duration(p.RetryDelay * float64(time.Second))
+	opts := []litellm.Option{
+		litellm.WithAPIKey(p.APIKey),
+		litellm.WithTLS(p.ValidateCerts, p.CAPath),
+		litellm.WithTimeout(time.Duration(p.Timeout) * time.Second),
+		litellm.WithRetries(p.Retries),
+		litellm.WithRetryDelay(delay, max(litellm.DefaultMaxRetryWait, delay)),
+		litellm.WithUserAgent("rhpds.litellm_virtual_keys/" + Name),
+	}
+	client, err := litellm.New(p.APIURL, append(opts, d.ClientOptions...)...)
+	if err != nil {
+		return nil, err
+	}
+	force := d.ForceDelete
+	if force == nil {
+		force = TokendbDeleter
+	}
+	eng := &virtualkey.Engine{
+		Client: client,
+		Options: virtualkey.Options{
+			State: p.State, Update: p.Update, RefreshExpiry: p.RefreshExpiry, ValidateModels: p.ValidateModels,
+			OnSecretUnknown: p.OnSecretUnknown, DerivationSecret: p.KeyDerivationSecret,
+			ForceDBDelete: p.ForceDBDelete, DatabaseURL: p.DatabaseURL, Parallel: p.Parallel,
+			CheckMode: m.CheckMode(), DeletedBy: deletedBy,
+		},
+		ForceDelete: force,
+		Warn:        m.Warn,
+		DiffMode:    m.DiffMode(),
+	}
+	out, runErr := eng.Run(ctx, specs)
+	if runErr != nil {
+		var ie *virtualkey.ItemsError
+		if !errors.As(runErr, &ie) {
+			runErr = errors.New(virtualkey.Explain(runErr))
+		}
+	}
+	if out == nil {
+		return map[string]any{"changed": false, "api_requests": client.Requests()}, runErr
+	}
+	if len(p.Keys) == 0 {
+		return &SingleResult{KeyResult: out.Keys[0], APIRequests: client.Requests()}, runErr
+	}
+	res := &BulkResult{Changed: out.Changed, Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
+	for _, r := range out.Keys {
+		if r.Diff != nil {
+			if r.Changed {
+				res.Diff = append(res.Diff, BulkDiff{Before: r.Diff.Before, After: r.Diff.After, BeforeHeader: r.KeyAlias, AfterHeader: r.KeyAlias})
+			}
+			r.Diff = nil
+		}
+	}
+	return res, runErr
+}
+
+// specs turns the parameters into one spec per key: key_alias alone, or
+// every item of keys with its overrides on top of the top-level settings
+// (metadata is merged, the item's entries winning).
+func (p *Params) specs(m *ansible.Module) ([]virtualkey.Spec, error) {
+	base := virtualkey.Spec{
+		Alias: p.KeyAlias, Key: p.Key, Duration: p.Duration, MaxBudget: p.MaxBudget, BudgetDuration: p.BudgetDuration,
+		UserID: p.UserID, TeamID: p.TeamID, Metadata: p.Metadata, TPMLimit: p.TPMLimit, RPMLimit: p.RPMLimit,
+		MaxParallelRequests: p.MaxParallelRequests, Blocked: p.Blocked,
+	}
+	if p.Models != nil || m.IsSet("models") {
+		ms := append([]string{}, p.Models...)
+		base.Models = &ms
+	}
+	if err := checkEmpty(base); err != nil {
+		return nil, err
+	}
+	if len(p.Keys) == 0 {
+		return []virtualkey.Spec{base}, nil
+	}
+	specs := make([]virtualkey.Spec, len(p.Keys))
+	for i, it := range p.Keys {
+		s := base
+		s.Alias, s.Key = it.KeyAlias, it.Key
+		if it.Models != nil {
+			ms := append([]string{}, it.Models...)
+			s.Models = &ms
+		}
+		s.Duration = or(it.Duration, s.Duration)
+		s.MaxBudget = or(it.MaxBudget, s.MaxBudget)
+		s.BudgetDuration = or(it.BudgetDuration, s.BudgetDuration)
+		s.UserID = or(it.UserID, s.UserID)
+		s.TeamID = or(it.TeamID, s.TeamID)
+		s.TPMLimit = or(it.TPMLimit, s.TPMLimit)
+		s.RPMLimit = or(it.RPMLimit, s.RPMLimit)
+		s.MaxParallelRequests = or(it.MaxParallelRequests, s.MaxParallelRequests)
+		s.Blocked = or(it.Blocked, s.Blocked)
+		if it.Metadata != nil {
+			md := maps.Clone(base.Metadata)
+			if md == nil {
+				md = map[string]any{}
+			}
+			maps.Copy(md, it.Metadata)
+			s.Metadata = md
+		}
+		if err := checkEmpty(s); err != nil {
+			return nil, &virtualkey.ValidationError{Msg: "keys[" + strconv.Itoa(i) + "]: " + err.Error()}
+		}
+		specs[i] = s
+	}
+	return specs, nil
+}
+
+// checkEmpty rejects empty user_id and team_id: LiteLLM would store "" and
+// the key would belong to nobody (a defect of the predecessor).
+func checkEmpty(s virtualkey.Spec) error {
+	if s.UserID != nil && *s.UserID == "" {
+		return &virtualkey.ValidationError{Msg: "user_id must not be empty: omit it or give a value"}
+	}
+	if s.TeamID != nil && *s.TeamID == "" {
+		return &virtualkey.ValidationError{Msg: "team_id must not be empty: omit it or give a value"}
+	}
+	return nil
+}
+
+func or[T any](a, b *T) *T {
+	if a != nil {
+		return a
+	}
+	return b
+}

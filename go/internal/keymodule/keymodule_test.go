@@ -1,0 +1,288 @@
+package keymodule
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/testpg"
+	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	master           = "sk-module-test-master-key"
+	derivationSecret = "derivation-secret-never-shown"
+)
+
+type fake struct {
+	srv   *fakeserver.Server
+	store fakeserver.Store
+	url   string
+}
+
+func newFake(t *testing.T, store fakeserver.Store) *fake {
+	t.Helper()
+	if store == nil {
+		store = fakeserver.NewMemoryStore()
+	}
+	srv, err := fakeserver.New(context.Background(), fakeserver.Config{MasterKey: master, Store: store})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	return &fake{srv: srv, store: store, url: hs.URL}
+}
+
+func (f *fake) faults(t *testing.T, rules ...fakeserver.FaultRule) {
+	b, err := json.Marshal(fakeserver.FaultSpec{Faults: rules})
+	require.NoError(t, err)
+	spec, err := fakeserver.ParseFaultSpec(b)
+	require.NoError(t, err)
+	f.srv.SetFaults(spec)
+}
+
+// execute runs the module as Ansible would and returns the raw output and
+// its decoded form.
+func execute(t *testing.T, args map[string]any) (string, map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(args)
+	require.NoError(t, err)
+	d := Deps{ClientOptions: []litellm.Option{litellm.WithRetryDelay(time.Millisecond, 5*time.Millisecond)}}
+	out := ansible.Execute(context.Background(), Name, b, d.Run)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal(out, &res), string(out))
+	return string(out), res
+}
+
+func base(f *fake, extra map[string]any) map[string]any {
+	args := map[string]any{"api_url": f.url + "/v1/", "api_key": master, "retry_delay": 0}
+	for k, v := range extra {
+		args[k] = v
+	}
+	return args
+}
+
+func TestModuleProvisionAndIdempotency(t *testing.T) {
+	f := newFake(t, nil)
+	args := base(f, map[string]any{"key_alias": "virtkey-mod", "models": []string{"Docling"}, "duration": "7d",
+		"max_budget": "10", "user_id": "u@example.com", "metadata": map[string]any{"guid": "mod"}})
+	raw, res := execute(t, args)
+	require.Nil(t, res["failed"], raw)
+	assert.Equal(t, true, res["changed"])
+	assert.Equal(t, true, res["created"])
+	key, _ := res["key"].(string)
+	require.True(t, strings.HasPrefix(key, "sk-"), raw)
+	assert.Equal(t, litellm.HashKey(key), res["token"])
+	assert.Equal(t, "created", res["secret_recovered_by"])
+	assert.EqualValues(t, 3, res["api_requests"])
+	assert.Equal(t, []any{"Docling"}, res["models"])
+	assert.EqualValues(t, 10, res["max_budget"])
+	assert.NotContains(t, res, "diff", "diff only in diff mode")
+	for _, field := range []string{"changed", "key", "key_alias", "token", "key_name", "expires", "models", "user_id", "max_budget",
+		"metadata", "created", "updated", "deleted", "was_missing", "deleted_via", "secret_recovered_by", "api_requests"} {
+		assert.Contains(t, res, field)
+	}
+	inv := res["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Equal(t, ansible.NoLogPlaceholder, inv["api_key"])
+	assert.NotContains(t, raw, master)
+
+	// Second run with the key from the first: unchanged, key verified and returned.
+	args["key"] = key
+	raw, res = execute(t, args)
+	assert.Equal(t, false, res["changed"], raw)
+	assert.Equal(t, key, res["key"], "the verified key is returned")
+	assert.Equal(t, "known_key", res["secret_recovered_by"])
+	assert.EqualValues(t, 1, res["api_requests"])
+	inv = res["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Equal(t, ansible.NoLogPlaceholder, inv["key"], "the key is masked in invocation only")
+
+	// Without the key: kept, with a warning.
+	delete(args, "key")
+	_, res = execute(t, args)
+	assert.Equal(t, false, res["changed"])
+	assert.Nil(t, res["key"])
+	require.Len(t, res["warnings"], 1)
+	assert.Contains(t, res["warnings"].([]any)[0], "cannot be recovered")
+
+	// Destroy, twice.
+	_, res = execute(t, base(f, map[string]any{"key_alias": "virtkey-mod", "state": "absent"}))
+	assert.Equal(t, true, res["changed"])
+	assert.Equal(t, true, res["deleted"])
+	assert.Equal(t, "api", res["deleted_via"])
+	assert.EqualValues(t, 3, res["api_requests"])
+	_, res = execute(t, base(f, map[string]any{"key_alias": "virtkey-mod", "state": "absent"}))
+	assert.Equal(t, false, res["changed"])
+	assert.Equal(t, true, res["was_missing"])
+}
+
+func TestModuleCheckAndDiff(t *testing.T) {
+	f := newFake(t, nil)
+	args := base(f, map[string]any{"key_alias": "virtkey-diff", "models": []string{"Docling"},
+		"key_derivation_secret": derivationSecret, "_ansible_check_mode": true, "_ansible_diff": true})
+	raw, res := execute(t, args)
+	assert.Equal(t, true, res["changed"], raw)
+	require.Contains(t, res, "diff")
+	diff := res["diff"].(map[string]any)
+	assert.Equal(t, "absent", diff["before"].(map[string]any)["state"])
+	assert.Equal(t, "present", diff["after"].(map[string]any)["state"])
+	tokens, err := f.store.TokensByAlias(context.Background(), []string{"virtkey-diff"})
+	require.NoError(t, err)
+	assert.Empty(t, tokens, "check mode created nothing")
+	assert.NotContains(t, raw, derivationSecret)
+
+	args["_ansible_check_mode"] = false
+	raw, res = execute(t, args)
+	assert.Equal(t, virtualkey.Derive(derivationSecret, "virtkey-diff"), res["key"])
+	assert.NotContains(t, raw, derivationSecret)
+	assert.NotContains(t, raw, master)
+	diff = res["diff"].(map[string]any)
+	assert.NotContains(t, mustJSON(t, diff), res["key"].(string), "no secret in the diff")
+
+	args["models"] = []string{"Docling", "openai/mistral-7b-instruct"}
+	_, res = execute(t, args)
+	assert.Equal(t, true, res["updated"])
+	assert.Equal(t, "derivation", res["secret_recovered_by"])
+	diff = res["diff"].(map[string]any)
+	assert.Equal(t, []any{"Docling"}, diff["before"].(map[string]any)["models"])
+}
+
+func TestModuleBulk(t *testing.T) {
+	f := newFake(t, nil)
+	var keys []any
+	for _, u := range []string{"user1", "user2", "user3"} {
+		keys = append(keys, map[string]any{"key_alias": "virtkey-bulkmod-" + u, "user_id": u + "@example.com", "metadata": map[string]any{"user": u}})
+	}
+	args := base(f, map[string]any{"keys": keys, "models": []string{"Docling"}, "metadata": map[string]any{"guid": "bulkmod"},
+		"_ansible_diff": true})
+	raw, res := execute(t, args)
+	require.Nil(t, res["failed"], raw)
+	assert.Equal(t, true, res["changed"])
+	assert.Equal(t, map[string]any{"total": 3.0, "created": 3.0, "updated": 0.0, "deleted": 0.0, "unchanged": 0.0, "missing": 0.0, "failed": 0.0}, res["totals"])
+	items := res["keys"].([]any)
+	require.Len(t, items, 3)
+	first := items[0].(map[string]any)
+	assert.Equal(t, "virtkey-bulkmod-user1", first["key_alias"])
+	assert.Equal(t, "user1@example.com", first["user_id"])
+	assert.Equal(t, map[string]any{"guid": "bulkmod", "user": "user1"}, first["metadata"], "metadata merged")
+	assert.NotContains(t, first, "diff")
+	assert.Len(t, res["diff"], 3)
+	assert.Equal(t, "virtkey-bulkmod-user1", res["diff"].([]any)[0].(map[string]any)["before_header"])
+
+	// Per-item keys given back: nothing changes.
+	for i := range keys {
+		keys[i].(map[string]any)["key"] = items[i].(map[string]any)["key"]
+	}
+	raw, res = execute(t, args)
+	assert.Equal(t, false, res["changed"], raw)
+	assert.NotContains(t, res, "diff")
+	inv := res["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Equal(t, ansible.NoLogPlaceholder, inv["keys"].([]any)[0].(map[string]any)["key"])
+}
+
+func TestModuleErrors(t *testing.T) {
+	f := newFake(t, nil)
+	tests := []struct {
+		name string
+		args map[string]any
+		want string
+	}{
+		{name: "both targets", args: base(f, map[string]any{"key_alias": "a1", "keys": []any{map[string]any{"key_alias": "b1"}}}), want: "mutually exclusive"},
+		{name: "no target", args: base(f, nil), want: "one of the following is required: key_alias, keys"},
+		{name: "malformed keys item", args: base(f, map[string]any{"keys": []any{map[string]any{"user_id": "x"}}}), want: "key_alias"},
+		{name: "keys item not a dict", args: base(f, map[string]any{"keys": []any{"just-a-string"}}), want: "keys"},
+		{name: "bad alias", args: base(f, map[string]any{"key_alias": "bad alias!"}), want: `invalid key_alias "bad alias!"`},
+		{name: "bad duration", args: base(f, map[string]any{"key_alias": "ok-1", "duration": "30x"}), want: `invalid duration "30x"`},
+		{name: "negative budget", args: base(f, map[string]any{"key_alias": "ok-1", "max_budget": -1}), want: "max_budget must be a non-negative number"},
+		{name: "empty user_id", args: base(f, map[string]any{"key_alias": "ok-1", "user_id": ""}), want: "user_id must not be empty"},
+		{name: "unknown models", args: base(f, map[string]any{"key_alias": "ok-1", "models": []string{"gpt-99"}}), want: "models not served by the proxy"},
+		{name: "bad state", args: base(f, map[string]any{"key_alias": "ok-1", "state": "gone"}), want: "value of state must be one of: present, absent, got: gone"},
+		{name: "wrong master key", args: map[string]any{"api_url": f.url, "api_key": "sk-not-the-master", "key_alias": "ok-1", "retries": 0}, want: "rejected the master key"},
+		{name: "unreachable", args: map[string]any{"api_url": "http://127.0.0.1:1", "api_key": master, "key_alias": "ok-1", "retries": 1, "retry_delay": 0}, want: "cannot reach the LiteLLM proxy"},
+		{name: "bad url", args: map[string]any{"api_url": "not a url", "api_key": master, "key_alias": "ok-1"}, want: "invalid LiteLLM URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, res := execute(t, tt.args)
+			assert.Equal(t, true, res["failed"], raw)
+			assert.Contains(t, res["msg"], tt.want)
+			assert.NotContains(t, res["msg"], "\n")
+			assert.NotContains(t, raw, master)
+			assert.NotContains(t, raw, "sk-not-the-master")
+		})
+	}
+	tokens, err := f.store.TokensByAlias(context.Background(), []string{"ok-1", "a1", "b1"})
+	require.NoError(t, err)
+	assert.Empty(t, tokens, "no error left anything behind")
+}
+
+func TestModuleTLSHint(t *testing.T) {
+	srv := httptest.NewTLSServer(nil)
+	t.Cleanup(srv.Close)
+	_, res := execute(t, map[string]any{"api_url": srv.URL, "api_key": master, "key_alias": "ok-1"})
+	assert.Equal(t, true, res["failed"])
+	assert.Contains(t, res["msg"], "set ca_path")
+	assert.Contains(t, res["msg"], "validate_certs: false")
+}
+
+// TestModuleSecretsNeverInOutput runs a failing force delete and a
+// successful derivation with every secret set, and scans the whole output.
+func TestModuleSecretsNeverInOutput(t *testing.T) {
+	f := newFake(t, nil)
+	dbPassword := "db-password-never-shown"
+	dsn := "postgresql://litellm:" + dbPassword + "@127.0.0.1:1/litellm?connect_timeout=1"
+	secrets := []string{master, derivationSecret, dbPassword, dsn}
+
+	raw, res := execute(t, base(f, map[string]any{"key_alias": "virtkey-secrets", "key_derivation_secret": derivationSecret,
+		"database_url": dsn, "_ansible_verbosity": 4, "_ansible_diff": true}))
+	require.Nil(t, res["failed"], raw)
+	for _, s := range secrets {
+		assert.NotContains(t, raw, s)
+	}
+	f.faults(t, fakeserver.FaultRule{Action: fakeserver.ActionDeleteNoop})
+	raw, res = execute(t, base(f, map[string]any{"key_alias": "virtkey-secrets", "state": "absent", "force_db_delete": true,
+		"database_url": dsn, "key_derivation_secret": derivationSecret, "_ansible_verbosity": 4}))
+	assert.Equal(t, true, res["failed"], raw)
+	assert.Contains(t, res["msg"], "PostgreSQL")
+	for _, s := range secrets {
+		assert.NotContains(t, raw, s)
+	}
+}
+
+func TestModuleForceDeleteRealPostgreSQL(t *testing.T) {
+	dsn := testpg.NewDatabase(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, err := fakeserver.NewPostgresStore(ctx, dsn, 4)
+	require.NoError(t, err)
+	t.Cleanup(store.Close)
+	f := newFake(t, store)
+	_, res := execute(t, base(f, map[string]any{"key_alias": "virtkey-modpg"}))
+	require.Equal(t, true, res["created"])
+
+	f.faults(t, fakeserver.FaultRule{Action: fakeserver.ActionDeleteNoop})
+	raw, res := execute(t, base(f, map[string]any{"key_alias": "virtkey-modpg", "state": "absent", "force_db_delete": true, "database_url": dsn}))
+	require.Nil(t, res["failed"], raw)
+	assert.Equal(t, "database", res["deleted_via"])
+	assert.NotEmpty(t, res["db_statements"])
+	assert.NotContains(t, raw, dsn)
+	for _, s := range []string{"60 s", "bypassing LiteLLM"} {
+		assert.Contains(t, mustJSON(t, res["warnings"]), s)
+	}
+	tokens, err := store.TokensByAlias(context.Background(), []string{"virtkey-modpg"})
+	require.NoError(t, err)
+	assert.Empty(t, tokens)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}

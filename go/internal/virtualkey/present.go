@@ -1,0 +1,407 @@
+package virtualkey
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+)
+
+type action int
+
+const (
+	actNone action = iota
+	actCreate
+	actUpdate
+	actRegenerate
+)
+
+// plan is what present will do for one key, decided before any write.
+type plan struct {
+	spec     *Spec
+	existing []litellm.Key
+	action   action
+	primary  *litellm.Key // the existing key reported (nil on create)
+	secret   string       // the raw secret when known or chosen
+	secretBy string       // RecoveredCreated, RecoveredKnownKey, RecoveredDerivation or ""
+	update   *litellm.UpdateKeyRequest
+	after    *litellm.Key // the key's settings after the action
+	given    bool         // secret is the caller's key (create only)
+}
+
+// writesModels returns the models a plan writes, or nil.
+func (p *plan) writesModels() []string {
+	switch p.action {
+	case actCreate, actRegenerate:
+		if p.spec.Models != nil {
+			return *p.spec.Models
+		}
+	case actUpdate:
+		if p.update.Models != nil {
+			return *p.update.Models
+		}
+	}
+	return nil
+}
+
+// present plans every key, validates models once for all plans that write
+// them, then (outside check mode) executes the plans concurrently.
+func (e *Engine) present(ctx context.Context, specs []Spec, found map[string][]litellm.Key) ([]*KeyResult, error) {
+	multi := len(specs) > 1
+	plans := make([]*plan, len(specs))
+	var errs []string
+	for i := range specs {
+		p, err := e.plan(&specs[i], found[specs[i].Alias], multi)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		plans[i] = p
+	}
+	if len(errs) > 0 {
+		return nil, &ValidationError{Msg: strings.Join(errs, "; ")}
+	}
+	if err := e.checkGivenKeys(ctx, plans); err != nil {
+		return nil, err
+	}
+	if err := e.validateModels(ctx, plans); err != nil {
+		return nil, err
+	}
+	results := make([]*KeyResult, len(plans))
+	if e.Options.CheckMode {
+		for i, p := range plans {
+			results[i] = e.checkResult(p)
+		}
+		return results, nil
+	}
+	e.each(ctx, len(plans), func(ctx context.Context, i int) {
+		results[i] = e.execute(ctx, plans[i], multi, true)
+	})
+	return results, nil
+}
+
+// plan decides what to do with one key from the keys found under its alias.
+func (e *Engine) plan(s *Spec, existing []litellm.Key, multi bool) (*plan, error) {
+	o := &e.Options
+	p := &plan{spec: s, existing: existing}
+	derived := ""
+	if o.DerivationSecret != "" {
+		derived = Derive(o.DerivationSecret, s.Alias)
+	}
+	if len(existing) == 0 {
+		p.action, p.after, p.secretBy = actCreate, desiredKey(s), RecoveredCreated
+		switch {
+		case derived != "":
+			p.secret = derived
+		case s.Key != "":
+			p.secret, p.given = s.Key, true
+		}
+		return p, nil
+	}
+	for i := range existing {
+		if matches(s.Key, existing[i].Token) {
+			p.primary, p.secret, p.secretBy = &existing[i], s.Key, RecoveredKnownKey
+			break
+		}
+	}
+	if p.primary == nil && derived != "" {
+		for i := range existing {
+			if matches(derived, existing[i].Token) {
+				p.primary, p.secret, p.secretBy = &existing[i], derived, RecoveredDerivation
+				break
+			}
+		}
+	}
+	if len(existing) > 1 {
+		e.warn(s.Alias, multi, "%d keys have the alias %q (tokens %s); reporting %s, the others are left alone",
+			len(existing), s.Alias, strings.Join(tokensOf(existing), ", "), firstNonNil(p.primary, &existing[0]).Token)
+	}
+	if s.Key != "" && p.secretBy != RecoveredKnownKey {
+		e.warn(s.Alias, multi, "the key given for %q does not match the existing key (its hash differs)", s.Alias)
+	}
+	if p.primary == nil {
+		p.primary = &existing[0]
+		switch o.onSecretUnknown() {
+		case SecretFail:
+			return nil, fmt.Errorf("key %q exists (token %s) but its secret is unknown: LiteLLM never returns it; pass key, or set on_secret_unknown to keep or regenerate",
+				s.Alias, p.primary.Token)
+		case SecretRegenerate:
+			p.action, p.after, p.secretBy = actRegenerate, desiredKey(s), RecoveredCreated
+			p.secret = derived
+			return p, nil
+		default:
+			e.warn(s.Alias, multi, "key %q exists but its secret cannot be recovered (LiteLLM never returns it): returned with key null; pass key, set key_derivation_secret before keys are created, or use on_secret_unknown: regenerate", s.Alias)
+		}
+	}
+	p.after = p.primary
+	if o.Update {
+		if up, after := changes(p.primary, s, o.RefreshExpiry); up != nil {
+			p.action, p.update, p.after = actUpdate, up, after
+		}
+	}
+	return p, nil
+}
+
+func firstNonNil(a, b *litellm.Key) *litellm.Key {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// checkGivenKeys makes sure that a caller's key about to be used for a new
+// key does not already belong to another alias: LiteLLM would answer the
+// create with 200 and write nothing. One /key/info per such plan, before any
+// write.
+func (e *Engine) checkGivenKeys(ctx context.Context, plans []*plan) error {
+	var errs []string
+	for _, p := range plans {
+		if p.action != actCreate || !p.given {
+			continue
+		}
+		k, err := e.Client.KeyInfo(ctx, litellm.HashKey(p.secret))
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("check the key given for %q: %w", p.spec.Alias, err)
+		}
+		errs = append(errs, fmt.Sprintf("the key given for %q already belongs to the key with alias %q (token %s)", p.spec.Alias, k.Alias(), litellm.HashKey(p.secret)))
+	}
+	if len(errs) > 0 {
+		return invalid("%s; omit key to create a new secret", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// validateModels fetches the proxy's models once, if any plan writes models,
+// and fails when one names a model the proxy does not serve.
+func (e *Engine) validateModels(ctx context.Context, plans []*plan) error {
+	if !e.Options.ValidateModels {
+		return nil
+	}
+	need := false
+	for _, p := range plans {
+		if len(p.writesModels()) > 0 {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return nil
+	}
+	models, err := e.Client.ModelInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("list the proxy's models to validate models (set validate_models: false to skip): %w", err)
+	}
+	ms := newModelSet(models)
+	var errs []string
+	for _, p := range plans {
+		if miss := ms.missing(p.writesModels()); len(miss) > 0 {
+			if len(plans) > 1 {
+				errs = append(errs, fmt.Sprintf("%s: %s", p.spec.Alias, strings.Join(miss, ", ")))
+			} else {
+				errs = append(errs, strings.Join(miss, ", "))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return invalid("models not served by the proxy at %s: %s; available: %s",
+			e.Client.BaseURL(), strings.Join(errs, "; "), ms.available())
+	}
+	return nil
+}
+
+// checkResult reports what a plan would do, without doing it.
+func (e *Engine) checkResult(p *plan) *KeyResult {
+	r := &KeyResult{KeyAlias: p.spec.Alias, Tokens: tokensOf(p.existing)}
+	switch p.action {
+	case actCreate, actRegenerate:
+		r.Changed, r.Created = true, true
+		r.fill(p.after)
+		if p.secret != "" {
+			r.Key, r.Token = ptr(p.secret), ptr(litellm.HashKey(p.secret))
+			r.SecretRecoveredBy = ptr(RecoveredCreated)
+		}
+	case actUpdate:
+		r.Changed, r.Updated = true, true
+		r.fill(p.after)
+	default:
+		r.fill(p.after)
+	}
+	e.recovered(r, p)
+	r.Diff = e.diff(p)
+	return r
+}
+
+func (e *Engine) recovered(r *KeyResult, p *plan) {
+	if p.action == actCreate || p.action == actRegenerate {
+		return
+	}
+	if p.secret != "" {
+		r.Key, r.SecretRecoveredBy = ptr(p.secret), ptr(p.secretBy)
+	}
+}
+
+func (e *Engine) diff(p *plan) *Diff {
+	if !e.DiffMode {
+		return nil
+	}
+	d := &Diff{}
+	if p.primary == nil {
+		d.Before = Settings{State: StateAbsent, KeyAlias: p.spec.Alias}
+	} else {
+		d.Before = settingsOf(p.primary)
+	}
+	d.After = settingsOf(p.after)
+	if p.action == actCreate || p.action == actRegenerate {
+		d.After.Expires = nil // known only once created
+	}
+	return d
+}
+
+// execute carries out a plan. retryPlan allows one re-plan when a create
+// finds that someone else created the key meanwhile.
+func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *KeyResult {
+	r := &KeyResult{KeyAlias: p.spec.Alias, Tokens: tokensOf(p.existing)}
+	fail := func(err error) *KeyResult {
+		r.Failed, r.Msg = true, Explain(err)
+		return r
+	}
+	switch p.action {
+	case actNone:
+		r.fill(p.after)
+		e.recovered(r, p)
+		r.Diff = e.diff(p)
+		return r
+
+	case actUpdate:
+		k, err := e.Client.UpdateKey(ctx, p.update)
+		if err != nil {
+			return fail(fmt.Errorf("update key %q: %w", p.spec.Alias, err))
+		}
+		after := *p.after
+		if p.update.Duration != nil && k.Expires != nil {
+			after.Expires = k.Expires
+		}
+		p.after = &after
+		r.Changed, r.Updated = true, true
+		r.fill(&after)
+		e.recovered(r, p)
+		r.Diff = e.diff(p)
+		return r
+
+	case actRegenerate:
+		if _, err := e.Client.DeleteKeys(ctx, tokensOf(p.existing)); err != nil && !isNotFound(err) {
+			return fail(fmt.Errorf("regenerate key %q: delete the old key: %w", p.spec.Alias, err))
+		}
+		r.Tokens = nil
+		fallthrough
+
+	case actCreate:
+		gk, raced, err := e.create(ctx, p)
+		if err != nil {
+			if p.action == actRegenerate {
+				err = fmt.Errorf("%w (the old key was already deleted)", err)
+			}
+			return fail(err)
+		}
+		if raced != nil {
+			if !retryPlan {
+				return fail(fmt.Errorf("create key %q: the alias was taken concurrently", p.spec.Alias))
+			}
+			e.warn(p.spec.Alias, multi, "key %q was created concurrently by someone else; using that key", p.spec.Alias)
+			np, err := e.plan(p.spec, raced, multi)
+			if err != nil {
+				return fail(err)
+			}
+			if np.action == actUpdate || np.action == actRegenerate {
+				if err := e.validateModels(ctx, []*plan{np}); err != nil {
+					return fail(err)
+				}
+			}
+			return e.execute(ctx, np, multi, false)
+		}
+		r.Changed, r.Created = true, true
+		r.fill(&gk.Key)
+		if len(r.Models) == 0 && p.after != nil && len(p.after.Models) > 0 {
+			r.Models = p.after.Models
+		}
+		r.Key, r.Token = ptr(gk.Secret), ptr(gk.Token)
+		r.SecretRecoveredBy = ptr(RecoveredCreated)
+		r.Tokens = []string{gk.Token}
+		p.after = &gk.Key
+		r.Diff = e.diff(p)
+		return r
+	}
+	return fail(errors.New("internal error: unknown action"))
+}
+
+// create sends /key/generate with a secret chosen here (derived, given or
+// random), so that an ambiguous failure can be resolved by looking the alias
+// up and recognising our key by hash. It returns the created key, or the keys
+// someone else created under the alias meanwhile, or an error.
+func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []litellm.Key, error) {
+	s := p.spec
+	secret := p.secret
+	if secret == "" {
+		gen := e.NewSecret
+		if gen == nil {
+			gen = NewSecret
+		}
+		var err error
+		if secret, err = gen(); err != nil {
+			return nil, nil, fmt.Errorf("create key %q: generate a secret: %w", s.Alias, err)
+		}
+	}
+	alias := s.Alias
+	req := &litellm.GenerateKeyRequest{
+		Key: &secret, KeyAlias: &alias, Duration: s.Duration, MaxBudget: s.MaxBudget,
+		BudgetDuration: s.BudgetDuration, UserID: s.UserID, TeamID: s.TeamID, Metadata: s.Metadata,
+		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests, Blocked: s.Blocked,
+	}
+	if s.Models != nil {
+		req.Models = *s.Models
+	}
+	token := litellm.HashKey(secret)
+	for attempt := 0; ; attempt++ {
+		gk, err := e.Client.GenerateKey(ctx, req)
+		if err == nil {
+			if gk.Secret == "" {
+				gk.Secret = secret
+			}
+			if gk.Token == "" {
+				gk.Token = litellm.HashKey(gk.Secret)
+			}
+			if gk.Secret != secret && p.secretBy != "" && e.Options.DerivationSecret != "" {
+				e.warn(s.Alias, false, "the proxy did not keep the chosen secret of %q (custom keys disabled?): later runs cannot re-derive it", s.Alias)
+			}
+			return gk, nil, nil
+		}
+		dup := errors.Is(err, litellm.ErrAliasExists)
+		if !dup && !litellm.IsTransient(err) {
+			return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+		}
+		// Ambiguous: the key may exist now (our lost answer, or a race).
+		keys, lerr := e.Client.FindByAlias(ctx, s.Alias)
+		if lerr != nil {
+			return nil, nil, fmt.Errorf("create key %q: %w (and looking it up again failed: %v)", s.Alias, err, lerr)
+		}
+		for i := range keys {
+			if keys[i].Token == token {
+				return &litellm.GeneratedKey{Key: keys[i], Secret: secret}, nil, nil
+			}
+		}
+		if len(keys) > 0 {
+			return nil, keys, nil
+		}
+		if dup || attempt >= e.Client.Retries() {
+			return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+		}
+		if werr := e.Client.Wait(ctx, attempt, err); werr != nil {
+			return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package virtualkey
+
+const raceEnabled = false

@@ -1,0 +1,137 @@
+package virtualkey
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+)
+
+// How a key was deleted (the result's deleted_via).
+const (
+	DeletedViaAPI      = "api"
+	DeletedViaDatabase = "database"
+)
+
+// KeyResult is the outcome for one key: the module's result in single mode,
+// one entry of `keys` in bulk mode.
+type KeyResult struct {
+	Changed           bool           `json:"changed"`
+	Key               *string        `json:"key"` // the raw secret, when known
+	KeyAlias          string         `json:"key_alias"`
+	Token             *string        `json:"token"`
+	Tokens            []string       `json:"tokens"` // every key with this alias (more than one = warning)
+	KeyName           *string        `json:"key_name"`
+	Expires           *string        `json:"expires"`
+	Models            []string       `json:"models"`
+	UserID            *string        `json:"user_id"`
+	MaxBudget         *float64       `json:"max_budget"`
+	Metadata          map[string]any `json:"metadata"`
+	Created           bool           `json:"created"`
+	Updated           bool           `json:"updated"`
+	Deleted           bool           `json:"deleted"`
+	WasMissing        bool           `json:"was_missing"`
+	DeletedVia        *string        `json:"deleted_via"`
+	SecretRecoveredBy *string        `json:"secret_recovered_by"`
+	DBStatements      []string       `json:"db_statements,omitempty"`
+	Diff              *Diff          `json:"diff,omitempty"`
+	Failed            bool           `json:"failed,omitempty"`
+	Msg               string         `json:"msg,omitempty"`
+}
+
+// Totals count the outcomes of a bulk run.
+type Totals struct {
+	Total     int `json:"total"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Deleted   int `json:"deleted"`
+	Unchanged int `json:"unchanged"`
+	Missing   int `json:"missing"`
+	Failed    int `json:"failed"`
+}
+
+func totalsOf(rs []*KeyResult) Totals {
+	t := Totals{Total: len(rs)}
+	for _, r := range rs {
+		switch {
+		case r.Failed:
+			t.Failed++
+		case r.Created:
+			t.Created++
+		case r.Updated:
+			t.Updated++
+		case r.Deleted:
+			t.Deleted++
+		case r.WasMissing:
+			t.Missing++
+		default:
+			t.Unchanged++
+		}
+	}
+	return t
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (r *KeyResult) fill(k *litellm.Key) {
+	if k == nil {
+		return
+	}
+	if k.Token != "" {
+		r.Token = ptr(k.Token)
+	}
+	if k.KeyName != "" {
+		r.KeyName = ptr(k.KeyName)
+	}
+	r.Expires = normalizeTime(k.Expires)
+	r.Models = k.Models
+	if r.Models == nil {
+		r.Models = []string{}
+	}
+	r.UserID = k.UserID
+	r.MaxBudget = k.MaxBudget
+	r.Metadata = k.Metadata
+}
+
+// normalizeTime renders LiteLLM's timestamps ("...Z", "...+00:00" or naive
+// UTC) in one RFC 3339 form, so that results do not change between runs.
+func normalizeTime(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	if t, ok := litellm.ParseTime(*s); ok {
+		return ptr(t.UTC().Format(time.RFC3339Nano))
+	}
+	return s
+}
+
+func tokensOf(keys []litellm.Key) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k.Token)
+	}
+	return out
+}
+
+// Explain turns an error of the engine into one line for the user, adding
+// what to do about transport, TLS and authentication failures. Error texts
+// never contain secrets: the client scrubs the master key, and the module
+// masks everything else it registered.
+func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	var re *litellm.RequestError
+	switch {
+	case isValidation(err):
+		return err.Error()
+	case errors.As(err, &re) && re.TLS():
+		return fmt.Sprintf("%v; set ca_path to the CA bundle that signed the proxy's certificate, or validate_certs: false to skip verification", err)
+	case errors.As(err, &re):
+		return fmt.Sprintf("%v; cannot reach the LiteLLM proxy: check api_url and that the proxy is up", err)
+	case errors.Is(err, litellm.ErrUnauthorized):
+		return fmt.Sprintf("%v; the proxy rejected the master key: check api_key (or LITELLM_MASTER_KEY)", err)
+	}
+	return err.Error()
+}
