@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make bench: the figures quoted in the README's development section, reproducible by anyone.
+#   1. Go benchmarks (fake server throughput, request counts and bulk provisioning of the module)
+#   2. wall time of ansible-playbook runs of the role (bench/role.sh, hyperfine when available)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+echo "== Go benchmarks"
+(cd go && go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" ./internal/fakeserver/ ./internal/litellm/ ./internal/virtualkey/)
+echo
+echo "== ansible-playbook wall time (role)"
+make --no-print-directory dist DIST_GOOS="$(go env GOOS)" DIST_GOARCH="$(go env GOARCH)" fake >/dev/null
+tests/scripts/with-collection.sh bench/role.sh
