@@ -392,7 +392,11 @@ func keyFromNode(n *yaml.Node) (mapKey, error) {
 	case rawScalar:
 		return mapKey{text: string(v), raw: true}, nil
 	}
-	// null and booleans as keys: keep the text the file used.
+	// null and booleans as keys: keep the text the file used; an empty
+	// (implicit) null key, as in `? ` with nothing after it, is written `null`.
+	if n.Value == "" {
+		return mapKey{text: "null", raw: true}, nil
+	}
 	return mapKey{text: n.Value, raw: true}, nil
 }
 
