@@ -73,6 +73,7 @@ type Params struct {
 	KeyDerivationSecret string `ansible:"key_derivation_secret" no_log:"true"`
 	OnSecretUnknown     string `ansible:"on_secret_unknown" default:"keep" choices:"keep,regenerate,fail"`
 	Update              bool   `ansible:"update" default:"true"`
+	Create              bool   `ansible:"create" default:"true"`
 	RefreshExpiry       bool   `ansible:"refresh_expiry" default:"false"`
 
 	ForceDBDelete bool   `ansible:"force_db_delete" default:"false"`
@@ -95,6 +96,14 @@ type SingleResult struct {
 	APIRequests int64 `json:"api_requests"`
 }
 
+// failureResult is the result of a run that failed before any key had an
+// outcome (invalid input, lookup failure).
+type failureResult struct {
+	Changed     bool   `json:"changed"`
+	APIRequests int64  `json:"api_requests"`
+	ErrorKind   string `json:"error_kind"`
+}
+
 // BulkDiff is one entry of Ansible's list form of `diff`.
 type BulkDiff struct {
 	Before       virtualkey.Settings `json:"before"`
@@ -110,6 +119,7 @@ type BulkResult struct {
 	Keys        []*virtualkey.KeyResult `json:"keys"`
 	Totals      virtualkey.Totals       `json:"totals"`
 	APIRequests int64                   `json:"api_requests"`
+	ErrorKind   string                  `json:"error_kind,omitempty"`
 	Diff        []BulkDiff              `json:"diff,omitempty"`
 }
 
@@ -146,7 +156,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	}
 	specs, err := p.specs(m)
 	if err != nil {
-		return nil, err
+		return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err
 	}
 	delay := time.Duration(p.RetryDelay * float64(time.Second))
 	opts := []litellm.Option{
@@ -159,7 +169,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	}
 	client, err := litellm.New(p.APIURL, append(opts, d.ClientOptions...)...)
 	if err != nil {
-		return nil, err
+		return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err
 	}
 	force := d.ForceDelete
 	if force == nil {
@@ -168,7 +178,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	eng := &virtualkey.Engine{
 		Client: client,
 		Options: virtualkey.Options{
-			State: p.State, Update: p.Update, RefreshExpiry: p.RefreshExpiry, ValidateModels: p.ValidateModels,
+			State: p.State, Update: p.Update, OnlyExisting: !p.Create, RefreshExpiry: p.RefreshExpiry, ValidateModels: p.ValidateModels,
 			OnSecretUnknown: p.OnSecretUnknown, DerivationSecret: p.KeyDerivationSecret,
 			ForceDBDelete: p.ForceDBDelete, DatabaseURL: p.DatabaseURL, Parallel: p.Parallel,
 			CheckMode: m.CheckMode(), DeletedBy: deletedBy,
@@ -178,19 +188,21 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		DiffMode:    m.DiffMode(),
 	}
 	out, runErr := eng.Run(ctx, specs)
-	if runErr != nil {
-		var ie *virtualkey.ItemsError
-		if !errors.As(runErr, &ie) {
-			runErr = errors.New(virtualkey.Explain(runErr))
-		}
-	}
 	if out == nil {
-		return map[string]any{"changed": false, "api_requests": client.Requests()}, runErr
+		// Nothing was attempted per key: invalid input or a failed lookup.
+		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr)},
+			errors.New(virtualkey.Explain(runErr))
 	}
 	if len(p.Keys) == 0 {
 		return &SingleResult{KeyResult: out.Keys[0], APIRequests: client.Requests()}, runErr
 	}
 	res := &BulkResult{Changed: out.Changed, Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
+	for _, r := range out.Keys {
+		if r.Failed {
+			res.ErrorKind = r.ErrorKind // the first failure's kind stands for the run
+			break
+		}
+	}
 	for _, r := range out.Keys {
 		if r.Diff != nil {
 			if r.Changed {

@@ -192,26 +192,32 @@ func TestModuleErrors(t *testing.T) {
 		name string
 		args map[string]any
 		want string
+		kind string // error_kind; "" = a parameter error of the runtime, which has none
 	}{
 		{name: "both targets", args: base(f, map[string]any{"key_alias": "a1", "keys": []any{map[string]any{"key_alias": "b1"}}}), want: "mutually exclusive"},
 		{name: "no target", args: base(f, nil), want: "one of the following is required: key_alias, keys"},
 		{name: "malformed keys item", args: base(f, map[string]any{"keys": []any{map[string]any{"user_id": "x"}}}), want: "key_alias"},
 		{name: "keys item not a dict", args: base(f, map[string]any{"keys": []any{"just-a-string"}}), want: "keys"},
-		{name: "bad alias", args: base(f, map[string]any{"key_alias": "bad alias!"}), want: `invalid key_alias "bad alias!"`},
-		{name: "bad duration", args: base(f, map[string]any{"key_alias": "ok-1", "duration": "30x"}), want: `invalid duration "30x"`},
-		{name: "negative budget", args: base(f, map[string]any{"key_alias": "ok-1", "max_budget": -1}), want: "max_budget must be a non-negative number"},
-		{name: "empty user_id", args: base(f, map[string]any{"key_alias": "ok-1", "user_id": ""}), want: "user_id must not be empty"},
-		{name: "unknown models", args: base(f, map[string]any{"key_alias": "ok-1", "models": []string{"gpt-99"}}), want: "models not served by the proxy"},
+		{name: "bad alias", args: base(f, map[string]any{"key_alias": "bad alias!"}), want: `invalid key_alias "bad alias!"`, kind: "validation"},
+		{name: "bad duration", args: base(f, map[string]any{"key_alias": "ok-1", "duration": "30x"}), want: `invalid duration "30x"`, kind: "validation"},
+		{name: "negative budget", args: base(f, map[string]any{"key_alias": "ok-1", "max_budget": -1}), want: "max_budget must be a non-negative number", kind: "validation"},
+		{name: "empty user_id", args: base(f, map[string]any{"key_alias": "ok-1", "user_id": ""}), want: "user_id must not be empty", kind: "validation"},
+		{name: "unknown models", args: base(f, map[string]any{"key_alias": "ok-1", "models": []string{"gpt-99"}}), want: "models not served by the proxy", kind: "validation"},
 		{name: "bad state", args: base(f, map[string]any{"key_alias": "ok-1", "state": "gone"}), want: "value of state must be one of: present, absent, got: gone"},
-		{name: "wrong master key", args: map[string]any{"api_url": f.url, "api_key": "sk-not-the-master", "key_alias": "ok-1", "retries": 0}, want: "rejected the master key"},
-		{name: "unreachable", args: map[string]any{"api_url": "http://127.0.0.1:1", "api_key": master, "key_alias": "ok-1", "retries": 1, "retry_delay": 0}, want: "cannot reach the LiteLLM proxy"},
-		{name: "bad url", args: map[string]any{"api_url": "not a url", "api_key": master, "key_alias": "ok-1"}, want: "invalid LiteLLM URL"},
+		{name: "wrong master key", args: map[string]any{"api_url": f.url, "api_key": "sk-not-the-master", "key_alias": "ok-1", "retries": 0}, want: "rejected the master key", kind: "auth"},
+		{name: "unreachable", args: map[string]any{"api_url": "http://127.0.0.1:1", "api_key": master, "key_alias": "ok-1", "retries": 1, "retry_delay": 0}, want: "cannot reach the LiteLLM proxy", kind: "unreachable"},
+		{name: "bad url", args: map[string]any{"api_url": "not a url", "api_key": master, "key_alias": "ok-1"}, want: "invalid LiteLLM URL", kind: "validation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw, res := execute(t, tt.args)
 			assert.Equal(t, true, res["failed"], raw)
 			assert.Contains(t, res["msg"], tt.want)
+			if tt.kind == "" {
+				assert.NotContains(t, res, "error_kind")
+			} else {
+				assert.Equal(t, tt.kind, res["error_kind"])
+			}
 			assert.NotContains(t, res["msg"], "\n")
 			assert.NotContains(t, raw, master)
 			assert.NotContains(t, raw, "sk-not-the-master")
@@ -229,6 +235,63 @@ func TestModuleTLSHint(t *testing.T) {
 	assert.Equal(t, true, res["failed"])
 	assert.Contains(t, res["msg"], "set ca_path")
 	assert.Contains(t, res["msg"], "validate_certs: false")
+	assert.Equal(t, "tls", res["error_kind"])
+}
+
+// TestModuleGatewayDownIsUnreachable: an OpenShift route answers 503 when the
+// proxy's pods are gone; after every retry that counts as unreachable, in
+// single and bulk mode, for create and delete.
+func TestModuleGatewayDownIsUnreachable(t *testing.T) {
+	f := newFake(t, nil)
+	f.faults(t, fakeserver.FaultRule{Action: fakeserver.ActionStatus, Route: "*", Status: 503, Body: "<html>Application is not available</html>"})
+	for _, args := range []map[string]any{
+		base(f, map[string]any{"key_alias": "gw-1", "retries": 1}),
+		base(f, map[string]any{"key_alias": "gw-1", "retries": 1, "state": "absent"}),
+		base(f, map[string]any{"keys": []any{map[string]any{"key_alias": "gw-1"}, map[string]any{"key_alias": "gw-2"}}, "retries": 1, "state": "absent"}),
+	} {
+		raw, res := execute(t, args)
+		assert.Equal(t, true, res["failed"], raw)
+		assert.Equal(t, "unreachable", res["error_kind"], raw)
+	}
+	f.faults(t)
+	// A proxy error that is not a gateway's is "api".
+	f.faults(t, fakeserver.FaultRule{Action: fakeserver.ActionStatus, Route: "*", Status: 500})
+	raw, res := execute(t, base(f, map[string]any{"key_alias": "gw-1", "retries": 0}))
+	assert.Equal(t, true, res["failed"], raw)
+	assert.Equal(t, "api", res["error_kind"], raw)
+}
+
+// TestModuleCreateFalse: create: false converges an existing key and never
+// creates a missing one (the extend playbook relies on it).
+func TestModuleCreateFalse(t *testing.T) {
+	f := newFake(t, nil)
+	for _, check := range []bool{true, false} {
+		raw, res := execute(t, base(f, map[string]any{"key_alias": "cf-1", "create": false, "duration": "7d", "_ansible_check_mode": check}))
+		assert.NotContains(t, res, "failed", raw)
+		assert.Equal(t, false, res["changed"], raw)
+		assert.Equal(t, true, res["was_missing"], raw)
+		assert.Equal(t, false, res["created"], raw)
+		assert.Nil(t, res["token"], raw)
+	}
+	tokens, err := f.store.TokensByAlias(context.Background(), []string{"cf-1"})
+	require.NoError(t, err)
+	assert.Empty(t, tokens, "create: false created nothing")
+
+	_, created := execute(t, base(f, map[string]any{"key_alias": "cf-1", "duration": "7d"}))
+	require.Equal(t, true, created["created"])
+	raw, res := execute(t, base(f, map[string]any{"key_alias": "cf-1", "create": false, "duration": "30d", "refresh_expiry": true}))
+	assert.NotContains(t, res, "failed", raw)
+	assert.Equal(t, true, res["changed"], raw)
+	assert.Equal(t, true, res["updated"], raw)
+	assert.Equal(t, false, res["was_missing"], raw)
+	assert.Equal(t, created["token"], res["token"])
+	assert.NotEqual(t, created["expires"], res["expires"], "expiry moved 30 days out")
+
+	raw, res = execute(t, base(f, map[string]any{"keys": []any{map[string]any{"key_alias": "cf-1"}, map[string]any{"key_alias": "cf-2"}}, "create": false}))
+	assert.NotContains(t, res, "failed", raw)
+	totals := res["totals"].(map[string]any)
+	assert.Equal(t, float64(1), totals["missing"], raw)
+	assert.Equal(t, float64(0), totals["created"], raw)
 }
 
 // TestModuleSecretsNeverInOutput runs a failing force delete and a

@@ -108,11 +108,14 @@ func (e *Engine) absent(ctx context.Context, specs []Spec, found map[string][]li
 			r.Changed, r.Deleted, r.Failed = false, false, true
 			switch {
 			case deleteErr[alias] != nil:
+				r.ErrorKind = ErrorKind(deleteErr[alias])
 				r.Msg = Explain(fmt.Errorf("delete key %q: %w", alias, deleteErr[alias])) +
 					"; set force_db_delete: true and database_url to delete it in PostgreSQL"
 			case verifyErr != nil:
+				r.ErrorKind = ErrorKind(verifyErr)
 				r.Msg = Explain(fmt.Errorf("verify the delete of key %q: %w", alias, verifyErr))
 			default:
+				r.ErrorKind = ErrorAPI
 				r.Msg = fmt.Sprintf("LiteLLM answered the delete of %q but the key is still there (tokens %s); set force_db_delete: true and database_url to delete it in PostgreSQL",
 					alias, strings.Join(remaining[alias], ", "))
 			}
@@ -173,7 +176,7 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 	for j, i := range leftovers {
 		r, alias := results[i], specs[i].Alias
 		if dbErr[j] != nil {
-			r.Changed, r.Deleted, r.Failed = false, false, true
+			r.Changed, r.Deleted, r.Failed, r.ErrorKind = false, false, true, ErrorDatabase
 			r.Msg = fmt.Sprintf("force delete of key %q in PostgreSQL failed: %v", alias, dbErr[j])
 			continue
 		}
@@ -189,7 +192,7 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 		case err != nil:
 			e.warn(alias, multi, "deleted %q in PostgreSQL but could not verify through the API: %s", alias, Explain(err))
 		case len(still[alias]) > 0:
-			r.Changed, r.Deleted, r.Failed = true, false, true
+			r.Changed, r.Deleted, r.Failed, r.ErrorKind = true, false, true, ErrorAPI
 			r.Msg = fmt.Sprintf("deleted key %q in PostgreSQL but the API still lists tokens %s", alias, strings.Join(still[alias], ", "))
 			continue
 		}

@@ -29,6 +29,7 @@ type plan struct {
 	update   *litellm.UpdateKeyRequest
 	after    *litellm.Key // the key's settings after the action
 	given    bool         // secret is the caller's key (create only)
+	missing  bool         // absent, and creating is not allowed (OnlyExisting)
 }
 
 // writesModels returns the models a plan writes, or nil.
@@ -89,6 +90,10 @@ func (e *Engine) plan(s *Spec, existing []litellm.Key, multi bool) (*plan, error
 	derived := ""
 	if o.DerivationSecret != "" {
 		derived = Derive(o.DerivationSecret, s.Alias)
+	}
+	if len(existing) == 0 && o.OnlyExisting {
+		p.action, p.missing = actNone, true
+		return p, nil
 	}
 	if len(existing) == 0 {
 		p.action, p.after, p.secretBy = actCreate, desiredKey(s), RecoveredCreated
@@ -217,6 +222,10 @@ func (e *Engine) validateModels(ctx context.Context, plans []*plan) error {
 // checkResult reports what a plan would do, without doing it.
 func (e *Engine) checkResult(p *plan) *KeyResult {
 	r := &KeyResult{KeyAlias: p.spec.Alias, Tokens: tokensOf(p.existing)}
+	if p.missing {
+		r.WasMissing = true
+		return r
+	}
 	switch p.action {
 	case actCreate, actRegenerate:
 		r.Changed, r.Created = true, true
@@ -267,7 +276,11 @@ func (e *Engine) diff(p *plan) *Diff {
 func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *KeyResult {
 	r := &KeyResult{KeyAlias: p.spec.Alias, Tokens: tokensOf(p.existing)}
 	fail := func(err error) *KeyResult {
-		r.Failed, r.Msg = true, Explain(err)
+		r.Failed, r.Msg, r.ErrorKind = true, Explain(err), ErrorKind(err)
+		return r
+	}
+	if p.missing {
+		r.WasMissing = true
 		return r
 	}
 	switch p.action {

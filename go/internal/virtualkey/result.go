@@ -1,6 +1,7 @@
 package virtualkey
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -38,6 +39,7 @@ type KeyResult struct {
 	Diff              *Diff          `json:"diff,omitempty"`
 	Failed            bool           `json:"failed,omitempty"`
 	Msg               string         `json:"msg,omitempty"`
+	ErrorKind         string         `json:"error_kind,omitempty"` // one of the Error* kinds, when Failed
 }
 
 // Totals count the outcomes of a bulk run.
@@ -134,4 +136,52 @@ func Explain(err error) string {
 		return fmt.Sprintf("%v; the proxy rejected the master key: check api_key (or LITELLM_MASTER_KEY)", err)
 	}
 	return err.Error()
+}
+
+// Error kinds, reported as the result's error_kind so that a playbook can
+// react to a failure (for example go on with a destroy when the proxy is
+// down) without parsing its message.
+const (
+	// ErrorValidation: invalid input, found before anything was written.
+	ErrorValidation = "validation"
+	// ErrorUnreachable: the proxy could not be reached (connection refused,
+	// DNS, timeout, reset), or a gateway in front of it kept answering 502,
+	// 503 or 504 — what an OpenShift route answers when the proxy's pods are
+	// gone — after every retry.
+	ErrorUnreachable = "unreachable"
+	// ErrorTLS: the TLS handshake failed (certificate not trusted, wrong host).
+	ErrorTLS = "tls"
+	// ErrorAuth: the proxy rejected the master key.
+	ErrorAuth = "auth"
+	// ErrorAPI: any other error answer of the proxy, or a delete that did not take.
+	ErrorAPI = "api"
+	// ErrorDatabase: the PostgreSQL fallback failed.
+	ErrorDatabase = "database"
+)
+
+// ErrorKind classifies an error of the engine as one of the Error* kinds
+// ("" for nil).
+func ErrorKind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var (
+		re *litellm.RequestError
+		ae *litellm.APIError
+	)
+	switch {
+	case isValidation(err):
+		return ErrorValidation
+	case errors.As(err, &re) && re.TLS():
+		return ErrorTLS
+	case errors.As(err, &re):
+		return ErrorUnreachable
+	case errors.Is(err, litellm.ErrUnauthorized):
+		return ErrorAuth
+	case errors.As(err, &ae) && (ae.Status == 502 || ae.Status == 503 || ae.Status == 504):
+		return ErrorUnreachable
+	case errors.Is(err, context.DeadlineExceeded):
+		return ErrorUnreachable
+	}
+	return ErrorAPI
 }

@@ -54,6 +54,7 @@ type Options struct {
 	State            string // StatePresent (default) or StateAbsent
 	Update           bool   // converge existing keys with /key/update
 	RefreshExpiry    bool   // also reset expires from Duration on existing keys
+	OnlyExisting     bool   // never create: a missing key is reported with WasMissing (create: false)
 	ValidateModels   bool   // compare models with what the proxy serves before writing
 	OnSecretUnknown  string // SecretKeep (default), SecretRegenerate or SecretFail
 	DerivationSecret string // HMAC secret for deterministic key secrets, "" = off
