@@ -72,9 +72,10 @@ func TestFaultLatency(t *testing.T) {
 	start := time.Now()
 	require.Equal(t, 200, e.call("GET", "/v1/models", nil).status)
 	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
-	start = time.Now()
 	require.Equal(t, 200, e.call("GET", "/v1/models", nil).status)
-	assert.Less(t, time.Since(start), 100*time.Millisecond)
+	// count 1: the second request was not delayed (asserted by the rule's
+	// counter, not by a clock that a loaded machine would make flaky).
+	assert.Equal(t, 1, e.srv.Faults().Faults[0].Fired)
 }
 
 func TestFaultResetAndHang(t *testing.T) {

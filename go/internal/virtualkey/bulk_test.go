@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
@@ -128,22 +127,21 @@ func TestBulkPartialFailure(t *testing.T) {
 	assert.Empty(t, env.tokens(specs[2].Alias))
 }
 
-// TestBulk500 provisions 500 keys against the in-memory fake and checks the
-// wall time the issue asks for (skipped under the race detector, which slows
-// everything several times).
+// TestBulk500 provisions 500 keys against the in-memory fake in one run and
+// checks the request budget: one scan page, one model validation, one create
+// per key, and a re-run that only scans. The wall-time goal (under 2 s) is
+// measured by BenchmarkBulk500, never asserted by a timed test.
 func TestBulk500(t *testing.T) {
-	if raceEnabled || testing.Short() {
-		t.Skip("timing is only meaningful without -race")
-	}
 	env := setup(t)
 	specs := bulkSpecs("virtkey-500", 500)
 	e := env.engine(defaults())
-	start := time.Now()
 	out := run(t, e, specs...)
-	elapsed := time.Since(start)
 	assert.Equal(t, 500, out.Totals.Created)
-	assert.Less(t, elapsed, 2*time.Second)
-	t.Logf("500 keys created in %s with %d requests", elapsed, e.Client.Requests())
+	assert.Equal(t, int64(502), e.Client.Requests())
+	again := env.engine(defaults())
+	out = run(t, again, specs...)
+	assert.Equal(t, 500, out.Totals.Unchanged)
+	assert.LessOrEqual(t, again.Client.Requests(), int64(7), "a re-run scans, it does not look up 500 aliases")
 }
 
 // The benchmarks report requests/op next to ns/op: the request budget of

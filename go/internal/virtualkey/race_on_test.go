@@ -1,5 +1,0 @@
-//go:build race
-
-package virtualkey
-
-const raceEnabled = true
