@@ -19,7 +19,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -327,13 +326,4 @@ func failed(out []byte) bool {
 	}
 	_ = json.Unmarshal(out, &r)
 	return r.Failed
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

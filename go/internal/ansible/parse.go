@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -122,7 +124,7 @@ func (pr *parser) parseStruct(sp *spec, raw map[string]any, dst reflect.Value, p
 	// Aliases -> canonical names; unknown names.
 	params := map[string]any{}
 	var unsupported []string
-	for _, k := range sortedKeys(raw) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		f, ok := sp.byName[k]
 		if !ok {
 			unsupported = append(unsupported, k)
@@ -216,7 +218,7 @@ func (pr *parser) parseStruct(sp *spec, raw map[string]any, dst reflect.Value, p
 		if prefix != "" {
 			fieldPrefix = prefix + "." + f.name
 		}
-		invVal, err := pr.assign(f, v, dst.Field(f.index), fieldPrefix, fromDefault, prefix)
+		invVal, err := pr.assign(f, v, dst.FieldByIndex(f.index), fieldPrefix, fromDefault, prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +230,7 @@ func (pr *parser) parseStruct(sp *spec, raw map[string]any, dst reflect.Value, p
 			}
 		}
 		if !fromDefault {
-			mapped, err := checkChoices(f, dst.Field(f.index), prefix)
+			mapped, err := checkChoices(f, dst.FieldByIndex(f.index), prefix)
 			if err != nil {
 				return nil, err
 			}
@@ -251,7 +253,7 @@ func (pr *parser) parseStruct(sp *spec, raw map[string]any, dst reflect.Value, p
 		if f.validate == "" || !present[f.name] {
 			continue
 		}
-		if err := structValidator().Var(dst.Field(f.index).Interface(), f.validate); err != nil {
+		if err := structValidator().Var(dst.FieldByIndex(f.index).Interface(), f.validate); err != nil {
 			return nil, validationError(f, err, prefix)
 		}
 	}
@@ -469,7 +471,7 @@ func checkRules(r Rules, present map[string]bool, dst reflect.Value, sp *spec, p
 		if !ok || !present[ri.Param] {
 			continue
 		}
-		val := dst.Field(f.index)
+		val := dst.FieldByIndex(f.index)
 		if val.Kind() == reflect.Pointer {
 			val = val.Elem()
 		}

@@ -24,6 +24,18 @@ import (
 // The Go type gives the Ansible type: string, bool, int, int64, float64,
 // pointers to them (nil when not given), []string, []any, map[string]any,
 // any (raw), struct or []struct (sub-options with the same tags).
+//
+// An anonymous (embedded) struct field without an ansible tag is flattened,
+// as encoding/json does: its tagged fields are parameters of the struct that
+// embeds it, at any depth, so that a group of settings can be shared by
+// several params structs. Names do not shadow: a parameter name or alias
+// declared both by a struct and by a struct it embeds is a spec error. Only
+// structs are embedded this way; an embedded pointer to a struct is a spec
+// error. An embedded struct with an ansible tag is an ordinary sub-option
+// parameter. The cross-parameter rules are those of the params struct
+// itself: an embedded struct's Rules (and Validate) are not merged with the
+// parent's; they apply only through Go's method promotion, that is when the
+// parent does not declare its own.
 
 // noLogMode says how a parameter's value is hidden.
 type noLogMode int
@@ -43,7 +55,7 @@ type field struct {
 	env      string
 	noLog    noLogMode
 	validate string
-	index    int
+	index    []int // path to the field, for reflect.Value.FieldByIndex
 	typ      reflect.Type
 	sub      *spec // struct or []struct
 }
@@ -104,48 +116,8 @@ func specOf(t reflect.Type) (*spec, error) {
 		return nil, fmt.Errorf("parameters must be declared as a struct, not %s", t)
 	}
 	s := &spec{typ: t, byName: map[string]*field{}, aliasOf: map[string]string{}}
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		name, ok := sf.Tag.Lookup("ansible")
-		if !ok || name == "" || name == "-" {
-			continue
-		}
-		if !sf.IsExported() {
-			return nil, fmt.Errorf("parameter %s: field %s is not exported", name, sf.Name)
-		}
-		f := &field{name: name, index: i, typ: sf.Type, env: sf.Tag.Get("env"), validate: sf.Tag.Get("validate")}
-		if a := sf.Tag.Get("aliases"); a != "" {
-			f.aliases = splitList(a)
-		}
-		f.required = sf.Tag.Get("required") == "true"
-		if d, ok := sf.Tag.Lookup("default"); ok {
-			f.def = &d
-		}
-		if c := sf.Tag.Get("choices"); c != "" {
-			f.choices = splitList(c)
-		}
-		switch sf.Tag.Get("no_log") {
-		case "", "false":
-		case "true":
-			f.noLog = noLogEverywhere
-		case "invocation":
-			f.noLog = noLogInvocation
-		default:
-			return nil, fmt.Errorf("parameter %s: no_log must be true, false or invocation", name)
-		}
-		if err := checkType(f); err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", name, err)
-		}
-		for _, n := range append([]string{name}, f.aliases...) {
-			if _, dup := s.byName[n]; dup {
-				return nil, fmt.Errorf("parameter name %s declared twice", n)
-			}
-			s.byName[n] = f
-			if n != name {
-				s.aliasOf[n] = name
-			}
-		}
-		s.fields = append(s.fields, f)
+	if err := s.addFields(t, nil); err != nil {
+		return nil, err
 	}
 	if r, ok := reflect.New(t).Elem().Interface().(Ruler); ok {
 		rules, err := s.resolveRules(r.Rules())
@@ -156,6 +128,77 @@ func specOf(t reflect.Type) (*spec, error) {
 	}
 	specCache.Store(t, s)
 	return s, nil
+}
+
+// addFields adds the parameters declared by the fields of struct type t,
+// found at index path prefix from the spec's own type; untagged embedded
+// structs are flattened recursively.
+func (s *spec) addFields(t reflect.Type, prefix []int) error {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		name, ok := sf.Tag.Lookup("ansible")
+		if !ok && sf.Anonymous {
+			switch {
+			case sf.Type.Kind() == reflect.Struct:
+				if err := s.addFields(sf.Type, index); err != nil {
+					return err
+				}
+			case sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct:
+				return fmt.Errorf("embedded field %s: a pointer to a struct cannot be embedded, embed the struct itself", sf.Name)
+			}
+			continue
+		}
+		if !ok || name == "" || name == "-" {
+			continue
+		}
+		if !sf.IsExported() {
+			return fmt.Errorf("parameter %s: field %s is not exported", name, sf.Name)
+		}
+		f, err := newField(name, sf, index)
+		if err != nil {
+			return err
+		}
+		for _, n := range append([]string{name}, f.aliases...) {
+			if _, dup := s.byName[n]; dup {
+				return fmt.Errorf("parameter name %s declared twice", n)
+			}
+			s.byName[n] = f
+			if n != name {
+				s.aliasOf[n] = name
+			}
+		}
+		s.fields = append(s.fields, f)
+	}
+	return nil
+}
+
+// newField reads the tags of the struct field sf, parameter name.
+func newField(name string, sf reflect.StructField, index []int) (*field, error) {
+	f := &field{name: name, index: index, typ: sf.Type, env: sf.Tag.Get("env"), validate: sf.Tag.Get("validate")}
+	if a := sf.Tag.Get("aliases"); a != "" {
+		f.aliases = splitList(a)
+	}
+	f.required = sf.Tag.Get("required") == "true"
+	if d, ok := sf.Tag.Lookup("default"); ok {
+		f.def = &d
+	}
+	if c := sf.Tag.Get("choices"); c != "" {
+		f.choices = splitList(c)
+	}
+	switch sf.Tag.Get("no_log") {
+	case "", "false":
+	case "true":
+		f.noLog = noLogEverywhere
+	case "invocation":
+		f.noLog = noLogInvocation
+	default:
+		return nil, fmt.Errorf("parameter %s: no_log must be true, false or invocation", name)
+	}
+	if err := checkType(f); err != nil {
+		return nil, fmt.Errorf("parameter %s: %w", name, err)
+	}
+	return f, nil
 }
 
 // checkType accepts the Go types the runtime can coerce into.

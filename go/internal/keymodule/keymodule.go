@@ -22,11 +22,9 @@ const Name = "litellm_key"
 // deletedBy is recorded in the audit row of a database delete.
 const deletedBy = "rhpds.litellm_virtual_keys.litellm_key"
 
-// KeyItem is one entry of `keys` (bulk mode): an alias and per-key overrides
-// of the top-level settings.
-type KeyItem struct {
-	KeyAlias            string         `ansible:"key_alias" aliases:"alias" required:"true"`
-	Key                 string         `ansible:"key" no_log:"invocation"`
+// KeySettings are the settings of a key, as parameters of both Params (for
+// every key) and KeyItem (per-key overrides). A nil field was not given.
+type KeySettings struct {
 	Models              []string       `ansible:"models"`
 	Duration            *string        `ansible:"duration"`
 	MaxBudget           *float64       `ansible:"max_budget"`
@@ -38,6 +36,14 @@ type KeyItem struct {
 	RPMLimit            *int64         `ansible:"rpm_limit"`
 	MaxParallelRequests *int64         `ansible:"max_parallel_requests"`
 	Blocked             *bool          `ansible:"blocked"`
+}
+
+// KeyItem is one entry of `keys` (bulk mode): an alias and per-key overrides
+// of the top-level settings.
+type KeyItem struct {
+	KeyAlias string `ansible:"key_alias" aliases:"alias" required:"true"`
+	Key      string `ansible:"key" no_log:"invocation"`
+	KeySettings
 }
 
 // Params are the module's parameters (documented in
@@ -56,18 +62,8 @@ type Params struct {
 	Parallel int       `ansible:"parallel" default:"8" validate:"min=1,max=64"`
 	State    string    `ansible:"state" default:"present" choices:"present,absent"`
 
-	Models              []string       `ansible:"models"`
-	Duration            *string        `ansible:"duration"`
-	MaxBudget           *float64       `ansible:"max_budget"`
-	BudgetDuration      *string        `ansible:"budget_duration"`
-	UserID              *string        `ansible:"user_id"`
-	TeamID              *string        `ansible:"team_id"`
-	Metadata            map[string]any `ansible:"metadata"`
-	TPMLimit            *int64         `ansible:"tpm_limit"`
-	RPMLimit            *int64         `ansible:"rpm_limit"`
-	MaxParallelRequests *int64         `ansible:"max_parallel_requests"`
-	Blocked             *bool          `ansible:"blocked"`
-	ValidateModels      bool           `ansible:"validate_models" default:"true"`
+	KeySettings
+	ValidateModels bool `ansible:"validate_models" default:"true"`
 
 	Key                 string `ansible:"key" no_log:"invocation"`
 	KeyDerivationSecret string `ansible:"key_derivation_secret" no_log:"true"`
@@ -218,14 +214,10 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 // every item of keys with its overrides on top of the top-level settings
 // (metadata is merged, the item's entries winning).
 func (p *Params) specs(m *ansible.Module) ([]virtualkey.Spec, error) {
-	base := virtualkey.Spec{
-		Alias: p.KeyAlias, Key: p.Key, Duration: p.Duration, MaxBudget: p.MaxBudget, BudgetDuration: p.BudgetDuration,
-		UserID: p.UserID, TeamID: p.TeamID, Metadata: p.Metadata, TPMLimit: p.TPMLimit, RPMLimit: p.RPMLimit,
-		MaxParallelRequests: p.MaxParallelRequests, Blocked: p.Blocked,
-	}
-	if p.Models != nil || m.IsSet("models") {
-		ms := append([]string{}, p.Models...)
-		base.Models = &ms
+	base := virtualkey.Spec{Alias: p.KeyAlias, Key: p.Key}
+	p.KeySettings.overlay(&base)
+	if base.Models == nil && m.IsSet("models") {
+		base.Models = &[]string{}
 	}
 	if err := checkEmpty(base); err != nil {
 		return nil, err
@@ -237,33 +229,39 @@ func (p *Params) specs(m *ansible.Module) ([]virtualkey.Spec, error) {
 	for i, it := range p.Keys {
 		s := base
 		s.Alias, s.Key = it.KeyAlias, it.Key
-		if it.Models != nil {
-			ms := append([]string{}, it.Models...)
-			s.Models = &ms
-		}
-		s.Duration = or(it.Duration, s.Duration)
-		s.MaxBudget = or(it.MaxBudget, s.MaxBudget)
-		s.BudgetDuration = or(it.BudgetDuration, s.BudgetDuration)
-		s.UserID = or(it.UserID, s.UserID)
-		s.TeamID = or(it.TeamID, s.TeamID)
-		s.TPMLimit = or(it.TPMLimit, s.TPMLimit)
-		s.RPMLimit = or(it.RPMLimit, s.RPMLimit)
-		s.MaxParallelRequests = or(it.MaxParallelRequests, s.MaxParallelRequests)
-		s.Blocked = or(it.Blocked, s.Blocked)
-		if it.Metadata != nil {
-			md := maps.Clone(base.Metadata)
-			if md == nil {
-				md = map[string]any{}
-			}
-			maps.Copy(md, it.Metadata)
-			s.Metadata = md
-		}
+		it.KeySettings.overlay(&s)
 		if err := checkEmpty(s); err != nil {
 			return nil, &virtualkey.ValidationError{Msg: "keys[" + strconv.Itoa(i) + "]: " + err.Error()}
 		}
 		specs[i] = s
 	}
 	return specs, nil
+}
+
+// overlay sets in s the settings given in k: they replace s's, except
+// metadata, which is merged into a copy of s's (k's entries winning).
+func (k *KeySettings) overlay(s *virtualkey.Spec) {
+	if k.Models != nil {
+		ms := append([]string{}, k.Models...)
+		s.Models = &ms
+	}
+	s.Duration = or(k.Duration, s.Duration)
+	s.MaxBudget = or(k.MaxBudget, s.MaxBudget)
+	s.BudgetDuration = or(k.BudgetDuration, s.BudgetDuration)
+	s.UserID = or(k.UserID, s.UserID)
+	s.TeamID = or(k.TeamID, s.TeamID)
+	s.TPMLimit = or(k.TPMLimit, s.TPMLimit)
+	s.RPMLimit = or(k.RPMLimit, s.RPMLimit)
+	s.MaxParallelRequests = or(k.MaxParallelRequests, s.MaxParallelRequests)
+	s.Blocked = or(k.Blocked, s.Blocked)
+	if k.Metadata != nil {
+		md := maps.Clone(s.Metadata)
+		if md == nil {
+			md = map[string]any{}
+		}
+		maps.Copy(md, k.Metadata)
+		s.Metadata = md
+	}
 }
 
 // checkEmpty rejects empty user_id and team_id: LiteLLM would store "" and

@@ -3,6 +3,7 @@ package keymodule
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -348,4 +349,86 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// specs puts each item's settings over the top-level ones (metadata merged,
+// the item's entries winning); an empty top-level models list is kept.
+func TestSpecsOverridesAndMerge(t *testing.T) {
+	str := func(s string) *string { return &s }
+	i64 := func(n int64) *int64 { return &n }
+	models := func(m ...string) *[]string { out := append([]string{}, m...); return &out }
+	yes := true
+	tests := []struct {
+		name string
+		args map[string]any
+		want []virtualkey.Spec
+		err  string
+	}{
+		{
+			name: "single key",
+			args: map[string]any{"key_alias": "a", "key": "sk-a", "models": []string{"m1"}, "duration": "1d", "max_budget": 2,
+				"user_id": "u", "team_id": "t", "metadata": map[string]any{"x": 1}, "tpm_limit": 3, "rpm_limit": 4,
+				"max_parallel_requests": 5, "blocked": true, "budget_duration": "30d"},
+			want: []virtualkey.Spec{{Alias: "a", Key: "sk-a", Models: models("m1"), Duration: str("1d"), MaxBudget: func() *float64 { f := 2.0; return &f }(),
+				BudgetDuration: str("30d"), UserID: str("u"), TeamID: str("t"), Metadata: map[string]any{"x": json.Number("1")},
+				TPMLimit: i64(3), RPMLimit: i64(4), MaxParallelRequests: i64(5), Blocked: &yes}},
+		},
+		{
+			name: "empty models list is all models",
+			args: map[string]any{"key_alias": "a", "models": []string{}},
+			want: []virtualkey.Spec{{Alias: "a", Models: models()}},
+		},
+		{
+			name: "items override top level, metadata merged",
+			args: map[string]any{"models": []string{"m1"}, "user_id": "top", "tpm_limit": 10, "metadata": map[string]any{"guid": "g", "k": "top"},
+				"keys": []any{
+					map[string]any{"alias": "a", "user_id": "ua", "models": []string{"m2"}, "metadata": map[string]any{"k": "item", "n": 1}, "key": "sk-a"},
+					map[string]any{"key_alias": "b", "tpm_limit": 20, "blocked": true},
+				}},
+			want: []virtualkey.Spec{
+				{Alias: "a", Key: "sk-a", Models: models("m2"), UserID: str("ua"), TPMLimit: i64(10),
+					Metadata: map[string]any{"guid": "g", "k": "item", "n": json.Number("1")}},
+				{Alias: "b", Models: models("m1"), UserID: str("top"), TPMLimit: i64(20), Blocked: &yes,
+					Metadata: map[string]any{"guid": "g", "k": "top"}},
+			},
+		},
+		{
+			name: "item metadata without top level",
+			args: map[string]any{"keys": []any{map[string]any{"alias": "a", "metadata": map[string]any{"n": "1"}}, map[string]any{"alias": "b"}}},
+			want: []virtualkey.Spec{{Alias: "a", Metadata: map[string]any{"n": "1"}}, {Alias: "b"}},
+		},
+		{
+			name: "empty user_id of an item",
+			args: map[string]any{"user_id": "u", "keys": []any{map[string]any{"alias": "a"}, map[string]any{"alias": "b", "user_id": ""}}},
+			err:  "keys[1]: user_id must not be empty: omit it or give a value",
+		},
+		{
+			name: "empty top-level team_id",
+			args: map[string]any{"key_alias": "a", "team_id": ""},
+			err:  "team_id must not be empty: omit it or give a value",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := map[string]any{"api_url": "http://127.0.0.1:1", "api_key": master}
+			maps.Copy(args, tt.args)
+			b, err := json.Marshal(args)
+			require.NoError(t, err)
+			var got []virtualkey.Spec
+			var gotErr error
+			out := ansible.Execute(context.Background(), Name, b, func(_ context.Context, m *ansible.Module, p *Params) (any, error) {
+				got, gotErr = p.specs(m)
+				return map[string]any{}, nil
+			})
+			require.NotContains(t, string(out), `"failed"`, string(out))
+			if tt.err != "" {
+				var ve *virtualkey.ValidationError
+				require.ErrorAs(t, gotErr, &ve)
+				assert.Equal(t, tt.err, ve.Msg)
+				return
+			}
+			require.NoError(t, gotErr)
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }

@@ -16,8 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -301,7 +303,7 @@ func mergeData(path string, r Request, data map[string]any, check bool) (Write, 
 			return Write{}, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		target.set(strKey(r.DataPrefix+k), fromJSON(data[k]))
 	}
 	if r.User != "" {

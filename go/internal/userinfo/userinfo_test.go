@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,7 +153,7 @@ func TestRules(t *testing.T) {
 					paths = append(paths, filepath.Join(dir, e.Name()))
 				}
 			}
-			wantNames := sortedKeys(tt.want)
+			wantNames := slices.Sorted(maps.Keys(tt.want))
 			require.ElementsMatch(t, wantNames, names)
 			if len(paths) == 0 {
 				return

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,7 +73,7 @@ func fromJSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		m := newOMap()
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			m.set(strKey(k), fromJSON(t[k]))
 		}
 		return m
@@ -90,15 +91,6 @@ func fromJSON(v any) any {
 		return out
 	}
 	return v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // ---------------------------------------------------------------- writing
