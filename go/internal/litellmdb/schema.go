@@ -106,10 +106,3 @@ CREATE TABLE IF NOT EXISTS "LiteLLM_JWTKeyMapping" (
 // concurrent starters (tests in parallel, several fake servers) do not race
 // on CREATE TABLE IF NOT EXISTS.
 const SchemaLockID int64 = 0x4c69746511
-
-// DropSchema removes the three tables; tests use it to start from nothing.
-const DropSchema = `
-DROP TABLE IF EXISTS "LiteLLM_JWTKeyMapping";
-DROP TABLE IF EXISTS "LiteLLM_DeletedVerificationToken";
-DROP TABLE IF EXISTS "LiteLLM_VerificationToken";
-`
