@@ -117,10 +117,8 @@ func compareKeys(col string, asc bool) func(a, b *Key) int {
 		by = func(a, b *Key) int {
 			return nullable(a.MaxBudget == nil, b.MaxBudget == nil, func() int { return cmp.Compare(*a.MaxBudget, *b.MaxBudget) })
 		}
-	case "expires":
-		by = func(a, b *Key) int {
-			return nullable(a.Expires == nil, b.Expires == nil, func() int { return a.Expires.Compare(*b.Expires) })
-		}
+	case "token":
+		by = func(a, b *Key) int { return strings.Compare(a.Token, b.Token) }
 	default:
 		by = func(a, b *Key) int { return a.CreatedAt.Compare(b.CreatedAt) }
 	}
@@ -138,20 +136,39 @@ func compareKeys(col string, asc bool) func(a, b *Key) int {
 
 // List implements Store.
 func (s *MemoryStore) List(_ context.Context, q ListQuery) (ListPage, error) {
+	match := func(k *Key) bool {
+		return aliasMatches(q, k) && eqOpt(q.UserID, k.UserID) && eqOpt(q.TeamID, k.TeamID) &&
+			(q.Token == nil || *q.Token == k.Token)
+	}
+	type row struct {
+		k    *Key
+		meta DeletedMeta
+	}
 	s.mu.RLock()
-	var rows []*Key
-	for _, k := range s.keys {
-		if aliasMatches(q, k) && eqOpt(q.UserID, k.UserID) && eqOpt(q.TeamID, k.TeamID) &&
-			(q.Token == nil || *q.Token == k.Token) {
-			rows = append(rows, k)
+	var rows []row
+	if q.Deleted {
+		for _, d := range s.deleted {
+			if match(d.Key) {
+				rows = append(rows, row{d.Key, DeletedMeta{At: d.DeletedAt, By: ptr(d.DeletedBy)}})
+			}
+		}
+	} else {
+		for _, k := range s.keys {
+			if match(k) {
+				rows = append(rows, row{k: k})
+			}
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(rows, compareKeys(q.SortBy, q.Asc))
+	by := compareKeys(q.SortBy, q.Asc)
+	slices.SortStableFunc(rows, func(a, b row) int { return by(a.k, b.k) })
 	page := ListPage{Total: len(rows), Keys: []*Key{}}
 	start := (q.Page - 1) * q.Size
 	for i := start; i >= 0 && i < len(rows) && i < start+q.Size; i++ {
-		page.Keys = append(page.Keys, rows[i].Clone())
+		page.Keys = append(page.Keys, rows[i].k.Clone())
+		if q.Deleted {
+			page.Deleted = append(page.Deleted, rows[i].meta)
+		}
 	}
 	return page, nil
 }

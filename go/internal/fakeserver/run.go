@@ -29,6 +29,7 @@ type options struct {
 	requestLog  string
 	faults      string
 	seed        uint64
+	era         Era
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -44,8 +45,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.requestLog, "request-log", "", "append one JSON line per request to this file")
 	fs.StringVar(&o.faults, "faults", "", "initial fault spec (JSON, or @FILE)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the fault generator")
+	era := fs.String("era", "legacy", "LiteLLM release to imitate where releases differ: legacy or "+string(Era202609))
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var err error
+	if o.era, err = ParseEra(*era); err != nil {
+		return nil, fmt.Errorf("--era: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -158,7 +164,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		logw = f
 	}
 
-	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw})
+	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw, Era: o.era})
 	if err != nil {
 		return err
 	}
@@ -179,7 +185,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintf(stderr, "fake-litellm: serving %s (store=%s, %d models, %d seeded keys)\n", base.String(), storeName, len(models), o.seedKeys)
+	fmt.Fprintf(stderr, "fake-litellm: serving %s (store=%s, era=%s, %d models, %d seeded keys)\n", base.String(), storeName, o.era, len(models), o.seedKeys)
 
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

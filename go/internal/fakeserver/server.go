@@ -1,6 +1,6 @@
 // Package fakeserver is a LiteLLM-compatible key-management server for tests
 // and demos: the routes, status codes, JSON shapes and error envelopes of the
-// real proxy (see ../shared/spec/litellm-api.md), over an in-memory store or
+// real proxy (see docs/litellm-api.md), over an in-memory store or
 // LiteLLM's own PostgreSQL tables, with seeded fault injection.
 package fakeserver
 
@@ -40,6 +40,9 @@ type Config struct {
 	Faults FaultSpec
 	// RequestLog, when set, receives one JSON line per request.
 	RequestLog io.Writer
+	// Era selects the LiteLLM release imitated where releases differ
+	// (EraLegacy by default).
+	Era Era
 }
 
 // Server is the fake proxy. Create it with New; serve Handler.
@@ -54,6 +57,7 @@ type Server struct {
 	done        chan struct{}
 	closeOnce   sync.Once
 	routes      map[string]map[string]route // path -> method -> route
+	era         Era
 }
 
 type route struct {
@@ -104,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		faults:      newFaultSet(seed),
 		log:         cfg.RequestLog,
 		done:        make(chan struct{}),
+		era:         cfg.Era,
 	}
 	s.faults.set(cfg.Faults)
 	now := nowMillis()
@@ -120,6 +125,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"/key/update":        {http.MethodPost: {admin: true, handler: s.handleUpdate}},
 		"/key/block":         {http.MethodPost: {admin: true, handler: s.handleBlock(true)}},
 		"/key/unblock":       {http.MethodPost: {admin: true, handler: s.handleBlock(false)}},
+		"/key/regenerate":    {http.MethodPost: {admin: true, handler: s.handleRegenerate}},
 		"/v1/models":         {http.MethodGet: {handler: s.handleModels}},
 		"/models":            {http.MethodGet: {handler: s.handleModels}},
 		"/model/info":        {http.MethodGet: {handler: s.handleModelInfo}},
@@ -224,6 +230,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	methods, ok := s.routes[r.URL.Path]
+	if !ok && isRegeneratePath(r.URL.Path) {
+		methods, ok = s.routes["/key/regenerate"]
+	}
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
 		return
@@ -248,6 +257,16 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rt.handler(w, r, c)
+}
+
+// isRegeneratePath matches LiteLLM's /key/{key:path}/regenerate.
+func isRegeneratePath(p string) bool {
+	mid, ok := strings.CutPrefix(p, "/key/")
+	if !ok {
+		return false
+	}
+	mid, ok = strings.CutSuffix(mid, "/regenerate")
+	return ok && mid != ""
 }
 
 // preFaults applies latency and terminal faults; false means the request
@@ -364,7 +383,7 @@ func (s *Server) authenticate(r *http.Request) (*caller, *proxyError) {
 		return nil, internalError(err)
 	}
 	if k.Blocked != nil && *k.Blocked {
-		return nil, authError("Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.")
+		return nil, authError("Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.")
 	}
 	if k.Expires != nil && k.Expires.Before(time.Now()) {
 		return nil, &proxyError{Status: http.StatusUnauthorized, Type: typeExpiredKey, Param: "token",
