@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestContract pins the LiteLLM contract (../shared/spec/litellm-api.md)
+// TestContract pins the LiteLLM contract (docs/litellm-api.md)
 // against both stores.
 func TestContract(t *testing.T) {
 	for _, kind := range allStores() {

@@ -1,6 +1,6 @@
 // Package fakeserver is a LiteLLM-compatible key-management server for tests
 // and demos: the routes, status codes, JSON shapes and error envelopes of the
-// real proxy (see ../shared/spec/litellm-api.md), over an in-memory store or
+// real proxy (see docs/litellm-api.md), over an in-memory store or
 // LiteLLM's own PostgreSQL tables, with seeded fault injection.
 package fakeserver
 
