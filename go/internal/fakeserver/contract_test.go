@@ -16,8 +16,10 @@ import (
 // TestContract pins the LiteLLM contract (docs/litellm-api.md)
 // against both stores.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	for _, kind := range allStores() {
 		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, kind)
 			t.Run("auth", func(t *testing.T) { testAuth(t, e) })
 			t.Run("generate", func(t *testing.T) { testGenerate(t, e) })
@@ -500,6 +502,7 @@ func testConcurrentAlias(t *testing.T, e *env) {
 }
 
 func TestPythonRepr(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"No keys found", "'No keys found'"},
 		{"must start with 'sk-'", `"must start with 'sk-'"`},
