@@ -9,11 +9,12 @@
 // Creating a database copies a template and costs about 0.3 s on a busy
 // 2-core machine, far more than any test spends in it. In a test binary whose
 // TestMain calls Run, a database is therefore not dropped when its test ends
-// but emptied (every schema dropped, public re-created) and handed to the next
-// test; Run drops them all when the tests are done. Elsewhere each test gets a
-// fresh database that is dropped after it. Either way a test starts with an
-// empty database it has to itself; it may change anything inside it, but
-// nothing outside (roles, the database's own settings), which is not reset.
+// but handed to the next test, which empties it first (every schema dropped,
+// public re-created, stray connections ended); Run drops them all when the
+// tests are done. Elsewhere each test gets a fresh database that is dropped
+// after it. Either way a test starts with an empty database it has to itself;
+// it may change anything inside it, but nothing outside (roles, the
+// database's own settings), which is not reset.
 package testpg
 
 import (
@@ -87,41 +88,60 @@ func NewDatabase(t testing.TB, withSchema bool) string {
 	admin := ServerURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
-	name, pooled := take()
-	if name == "" {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		name = "t_" + hex.EncodeToString(b[:])
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Fatalf("connect to test PostgreSQL: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			t.Fatalf("create test database: %v", err)
-		}
-		pooled = created(name)
-	}
-
 	u, err := url.Parse(admin)
 	if err != nil {
 		t.Fatalf("parse %s: %v", EnvURL, err)
 	}
-	u.Path = "/" + name
-	dsn := u.String()
+	dsnOf := func(name string) string { u.Path = "/" + name; return u.String() }
+
+	// A pooled database is emptied when it is taken, not when its test
+	// ends, so that the last one is only dropped.
+	var conn *pgx.Conn
+	name, pooled := take()
+	if name != "" {
+		c, err := pgx.Connect(ctx, dsnOf(name))
+		if err == nil {
+			if _, err = c.Exec(ctx, resetSQL); err != nil {
+				_ = c.Close(ctx)
+			}
+		}
+		if err != nil {
+			name = "" // left for Run to drop
+		} else {
+			conn = c
+		}
+	}
+	if name == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		name = "t_" + hex.EncodeToString(b[:])
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Fatalf("connect to test PostgreSQL: %v", err)
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			t.Fatalf("create test database: %v", err)
+		}
+		pooled = created(name)
+	}
 	if pooled {
-		t.Cleanup(func() { release(dsn, name) })
+		t.Cleanup(func() { release(name) })
 	} else {
 		t.Cleanup(func() { drop(admin, name) })
 	}
-	if withSchema {
-		c, err := pgx.Connect(ctx, dsn)
-		if err != nil {
+
+	dsn := dsnOf(name)
+	if conn == nil && withSchema {
+		if conn, err = pgx.Connect(ctx, dsn); err != nil {
 			t.Fatalf("connect to test database: %v", err)
 		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, litellmdb.Schema); err != nil {
+	}
+	if conn != nil {
+		defer conn.Close(ctx)
+	}
+	if withSchema {
+		if _, err := conn.Exec(ctx, litellmdb.Schema); err != nil {
 			t.Fatalf("create LiteLLM tables: %v", err)
 		}
 	}
@@ -165,19 +185,8 @@ CREATE SCHEMA public AUTHORIZATION pg_database_owner;
 GRANT USAGE ON SCHEMA public TO PUBLIC;
 COMMENT ON SCHEMA public IS 'standard public schema';`
 
-// release empties the database and puts it back in the pool; a database that
-// cannot be emptied is left for Run to drop.
-func release(dsn, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, resetSQL); err != nil {
-		return
-	}
+// release hands a test's database to the next test.
+func release(name string) {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	if pool.enabled {
