@@ -60,6 +60,8 @@ deps-ansible:
 lint: deps-go
 	@out=$$(cd go && gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	@cd go && $(GO) vet ./...
+	@cd go && $(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'cd go && go mod tidy'" >&2; exit 1; }
+	@cd go && { bin/staticcheck -version 2>/dev/null | grep -qF '(0.8.2)' || GOBIN=$$PWD/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2; } && bin/staticcheck ./...
 	@tests/scripts/yamlcheck.sh
 	@echo "lint ok"
 

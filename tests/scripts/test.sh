@@ -64,9 +64,9 @@ if make --no-print-directory dist DIST_GOOS="$hostos" DIST_GOARCH="$hostarch" fa
   itlog="$work/integration.log"
   tests/scripts/with-collection.sh tests/integration/run.sh 2>&1 | tee "$itlog"
   ip=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$itlog" | tail -1)
-  if=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$itlog" | tail -1)
-  [ -n "$ip" ] || { ip=0; if=1; echo "integration runner did not finish"; }
-  passed=$((passed+ip)); failed=$((failed+if))
+  ifail=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$itlog" | tail -1)
+  [ -n "$ip" ] || { ip=0; ifail=1; echo "integration runner did not finish"; }
+  passed=$((passed+ip)); failed=$((failed+ifail))
 else
   cat "$work/dist.log"; failed=$((failed+1)); echo "FAIL make dist"
 fi

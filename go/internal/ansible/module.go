@@ -7,7 +7,9 @@
 // argument spec and masks nothing for binary modules, so this package does
 // what Python's AnsibleModule does: it coerces and validates parameters
 // declared as a tagged Go struct (see Spec), reports errors in Ansible's own
-// words, and masks every secret across the whole result.
+// words, and masks every secret across the whole result. What Ansible does
+// with a binary module, and so what this package relies on, is described in
+// docs/ansible-binary-modules.md.
 package ansible
 
 import (

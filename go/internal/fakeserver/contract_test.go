@@ -16,9 +16,11 @@ import (
 // TestContract pins the LiteLLM contract (docs/litellm-api.md) against both
 // stores, in both eras.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	for _, kind := range allStores() {
 		for _, era := range Eras {
 			t.Run(kind.name+"/"+era.String(), func(t *testing.T) {
+				t.Parallel()
 				e := newEraEnv(t, kind, era)
 				testContract(t, e)
 			})
@@ -524,6 +526,7 @@ func testConcurrentAlias(t *testing.T, e *env) {
 }
 
 func TestPythonRepr(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"No keys found", "'No keys found'"},
 		{"must start with 'sk-'", `"must start with 'sk-'"`},

@@ -76,7 +76,7 @@ type Params struct {
 	DatabaseURL   string `ansible:"database_url" no_log:"true" env:"DATABASE_URL"`
 }
 
-// Rules: exactly one of key_alias and keys; a single `key` belongs to a
+// Rules requires exactly one of key_alias and keys; a single `key` belongs to a
 // single alias.
 func (Params) Rules() ansible.Rules {
 	return ansible.Rules{

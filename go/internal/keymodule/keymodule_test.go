@@ -11,8 +11,8 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
-	"github.com/rhpds/litellm_virtual_keys/internal/testpg"
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,22 +31,12 @@ type fake struct {
 
 func newFake(t *testing.T, store fakeserver.Store) *fake {
 	t.Helper()
-	if store == nil {
-		store = fakeserver.NewMemoryStore()
-	}
-	srv, err := fakeserver.New(context.Background(), fakeserver.Config{MasterKey: master, Store: store})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); hs.Close() })
-	return &fake{srv: srv, store: store, url: hs.URL}
+	fs := fakeservertest.Start(t, fakeserver.Config{MasterKey: master, Store: store})
+	return &fake{srv: fs.Server, store: fs.Store, url: fs.URL}
 }
 
 func (f *fake) faults(t *testing.T, rules ...fakeserver.FaultRule) {
-	b, err := json.Marshal(fakeserver.FaultSpec{Faults: rules})
-	require.NoError(t, err)
-	spec, err := fakeserver.ParseFaultSpec(b)
-	require.NoError(t, err)
-	f.srv.SetFaults(spec)
+	fakeservertest.SetFaultRules(t, f.srv, rules...)
 }
 
 // execute runs the module as Ansible would and returns the raw output and
@@ -320,12 +310,7 @@ func TestModuleSecretsNeverInOutput(t *testing.T) {
 }
 
 func TestModuleForceDeleteRealPostgreSQL(t *testing.T) {
-	dsn := testpg.NewDatabase(t, true)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := fakeserver.NewPostgresStore(ctx, dsn, 4)
-	require.NoError(t, err)
-	t.Cleanup(store.Close)
+	store, dsn := fakeservertest.PostgresStore(t)
 	f := newFake(t, store)
 	_, res := execute(t, base(f, map[string]any{"key_alias": "virtkey-modpg"}))
 	require.Equal(t, true, res["created"])

@@ -3,7 +3,6 @@ package litellm_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"sort"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,12 +40,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // with the same request shape: no 404 route miss, no 405, no 422.
 func TestEndpointAudit(t *testing.T) {
 	const master = "sk-audit-master"
-	srv, err := fakeserver.New(context.Background(), fakeserver.Config{MasterKey: master, Store: fakeserver.NewMemoryStore()})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	fake := fakeservertest.Start(t, fakeserver.Config{MasterKey: master})
 	rec := &recorder{seen: map[string][]int{}}
-	c, err := litellm.New(hs.URL, litellm.WithAPIKey(master), litellm.WithRetries(0),
+	c, err := litellm.New(fake.URL, litellm.WithAPIKey(master), litellm.WithRetries(0),
 		litellm.WithHTTPClient(&http.Client{Transport: rec}), litellm.WithRetryDelay(time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -97,10 +94,10 @@ func TestEndpointAudit(t *testing.T) {
 
 	_, err = c.ModelInfo(ctx)
 	require.NoError(t, err)
-	srv.SetFaults(fakeserver.FaultSpec{Faults: []fakeserver.FaultRule{{Action: fakeserver.ActionStatus, Route: "GET /model/info", Status: 404}}})
+	fake.SetFaults(fakeserver.FaultSpec{Faults: []fakeserver.FaultRule{{Action: fakeserver.ActionStatus, Route: "GET /model/info", Status: 404}}})
 	models, err := c.ModelInfo(ctx) // falls back to /v1/models
 	require.NoError(t, err)
-	srv.SetFaults(fakeserver.FaultSpec{})
+	fake.SetFaults(fakeserver.FaultSpec{})
 	call("ModelInfo")
 	assert.NotEmpty(t, models)
 

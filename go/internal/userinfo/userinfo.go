@@ -3,7 +3,7 @@
 // Showroom read from `{output_dir}/{action}-user-{info,body,data}.yaml`.
 //
 // It keeps AgnosticD's contract (files, formats, merge rules; see
-// shared/spec/agnosticd-user-info.md) and adds what the original lacks: the
+// docs/agnosticd-user-info.md) and adds what the original lacks: the
 // data file is replaced atomically, every writer holds an exclusive lock on
 // `{output_dir}/.agnosticd-user-info.lock` so that concurrent tasks lose
 // nothing, the YAML keeps its types under PyYAML's YAML 1.1 rules, and check

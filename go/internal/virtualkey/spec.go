@@ -151,7 +151,7 @@ func (s *Spec) Validate(state string) error {
 	return nil
 }
 
-// ValidateOptions checks the run-wide settings.
+// Validate checks the run-wide settings.
 func (o *Options) Validate() error {
 	switch o.State {
 	case "", StatePresent, StateAbsent:

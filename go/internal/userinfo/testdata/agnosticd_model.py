@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference model of AgnosticD's agnosticd_user_info (shared/spec/agnosticd-user-info.md).
+"""Reference model of AgnosticD's agnosticd_user_info (docs/agnosticd-user-info.md).
 
 Reads on stdin a JSON list of cases {"ours": DIR, "ref": DIR, "calls": [CALL...]}, where a CALL holds
 the task's parameters (msg, body, data, user, data_prefix, action; absent = not given). For each case it
