@@ -82,7 +82,7 @@ func TestModuleProvisionAndIdempotency(t *testing.T) {
 	require.True(t, strings.HasPrefix(key, "sk-"), raw)
 	assert.Equal(t, litellm.HashKey(key), res["token"])
 	assert.Equal(t, "created", res["secret_recovered_by"])
-	assert.EqualValues(t, 3, res["api_requests"])
+	assert.EqualValues(t, 4, res["api_requests"], "lookup, models, create, duplicate check")
 	assert.Equal(t, []any{"Docling"}, res["models"])
 	assert.EqualValues(t, 10, res["max_budget"])
 	assert.NotContains(t, res, "diff", "diff only in diff mode")
