@@ -153,9 +153,19 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	raw := ""
 	if f.Key.has() {
+		if s.keyRules.disableCustom {
+			writeProxyError(w, dictDetailError(http.StatusForbidden,
+				"Custom API key values are disabled by your administrator. Keys must be auto-generated."))
+			return
+		}
 		if !strings.HasPrefix(f.Key.V, "sk-") {
 			writeProxyError(w, dictDetailError(http.StatusBadRequest,
 				"Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: "+maskKey(f.Key.V)))
+			return
+		}
+		if n := s.keyRules.minLength; n > 0 && len(f.Key.V) < n {
+			writeProxyError(w, dictDetailError(http.StatusBadRequest,
+				fmt.Sprintf("Invalid key format. LiteLLM Virtual Key must be at least %d characters long.", n)))
 			return
 		}
 		raw = f.Key.V
@@ -178,6 +188,13 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 		return
 	}
 	opts := InsertOptions{AllowDuplicateAlias: k.KeyAlias != nil && s.faults.take(ActionAllowDuplicateAlias, r)}
+	if s.keyRules.racyAlias && k.KeyAlias != nil && !opts.AllowDuplicateAlias {
+		if perr := s.racyAliasCheck(r, *k.KeyAlias); perr != nil {
+			writeProxyError(w, perr)
+			return
+		}
+		opts.AllowDuplicateAlias = true
+	}
 	if _, err := s.store.Insert(r.Context(), k, opts); err != nil {
 		if errors.Is(err, ErrDuplicateAlias) {
 			writeProxyError(w, duplicateAliasError(*k.KeyAlias))
@@ -202,6 +219,30 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// racyAliasCheck is LiteLLM's _enforce_unique_key_alias: a lookup, then
+// (after a pause that stands for the proxy's other awaits) the caller
+// inserts without any lock or unique index.
+func (s *Server) racyAliasCheck(r *http.Request, alias string) *proxyError {
+	tokens, err := s.store.TokensByAlias(r.Context(), []string{alias})
+	if err != nil {
+		return internalError(err)
+	}
+	if len(tokens) > 0 {
+		return duplicateAliasError(alias)
+	}
+	t := time.NewTimer(racyAliasPause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	return nil
+}
+
+// racyAliasPause is how long a racy create waits between its alias check
+// and its insert.
+const racyAliasPause = 20 * time.Millisecond
 
 type infoResponse struct {
 	Key  string  `json:"key"`

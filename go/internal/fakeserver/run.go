@@ -29,6 +29,7 @@ type options struct {
 	requestLog  string
 	faults      string
 	seed        uint64
+	keyRules    keyRules
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -44,6 +45,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.requestLog, "request-log", "", "append one JSON line per request to this file")
 	fs.StringVar(&o.faults, "faults", "", "initial fault spec (JSON, or @FILE)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the fault generator")
+	fs.BoolVar(&o.keyRules.disableCustom, "disable-custom-keys", false, "refuse /key/generate with a caller-chosen key (403, like disable_custom_api_keys)")
+	fs.IntVar(&o.keyRules.minLength, "min-custom-key-length", 0, "refuse caller-chosen keys shorter than this (400, like MINIMUM_CUSTOM_KEY_LENGTH; 0 = off)")
+	fs.BoolVar(&o.keyRules.racyAlias, "racy-alias", false, "check key_alias uniqueness find-then-insert without a lock, like LiteLLM (concurrent creates can duplicate)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -58,6 +62,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.port < 0 || o.port > 65535 {
 		return nil, fmt.Errorf("--port %d out of range", o.port)
+	}
+	if o.keyRules.minLength < 0 {
+		return nil, errors.New("--min-custom-key-length must not be negative")
 	}
 	if o.seedKeys < 0 {
 		return nil, errors.New("--seed-keys must not be negative")
@@ -158,7 +165,8 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		logw = f
 	}
 
-	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw})
+	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw,
+		DisableCustomKeys: o.keyRules.disableCustom, MinCustomKeyLength: o.keyRules.minLength, RacyAlias: o.keyRules.racyAlias})
 	if err != nil {
 		return err
 	}

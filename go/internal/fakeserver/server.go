@@ -40,6 +40,16 @@ type Config struct {
 	Faults FaultSpec
 	// RequestLog, when set, receives one JSON line per request.
 	RequestLog io.Writer
+	// DisableCustomKeys is LiteLLM's disable_custom_api_keys: a /key/generate
+	// carrying `key` answers 403, for the master key too.
+	DisableCustomKeys bool
+	// MinCustomKeyLength is MINIMUM_CUSTOM_KEY_LENGTH: a shorter `key` on
+	// /key/generate answers 400 (0 = no minimum).
+	MinCustomKeyLength int
+	// RacyAlias makes /key/generate check alias uniqueness the way LiteLLM
+	// does, find-then-insert without a lock, with a pause in between so that
+	// concurrent creates of one alias can all pass the check.
+	RacyAlias bool
 }
 
 // Server is the fake proxy. Create it with New; serve Handler.
@@ -54,6 +64,15 @@ type Server struct {
 	done        chan struct{}
 	closeOnce   sync.Once
 	routes      map[string]map[string]route // path -> method -> route
+	keyRules    keyRules
+}
+
+// keyRules are the proxy settings that change /key/generate (Config's
+// DisableCustomKeys, MinCustomKeyLength, RacyAlias).
+type keyRules struct {
+	disableCustom bool
+	minLength     int
+	racyAlias     bool
 }
 
 type route struct {
@@ -104,6 +123,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		faults:      newFaultSet(seed),
 		log:         cfg.RequestLog,
 		done:        make(chan struct{}),
+		keyRules:    keyRules{disableCustom: cfg.DisableCustomKeys, minLength: cfg.MinCustomKeyLength, racyAlias: cfg.RacyAlias},
 	}
 	s.faults.set(cfg.Faults)
 	now := nowMillis()
