@@ -104,13 +104,23 @@ func TestModuleProvisionAndIdempotency(t *testing.T) {
 	inv = res["invocation"].(map[string]any)["module_args"].(map[string]any)
 	assert.Equal(t, ansible.NoLogPlaceholder, inv["key"], "the key is masked in invocation only")
 
-	// Without the key: kept, with a warning.
+	// Without the key: the secret is derived again from the master key.
 	delete(args, "key")
+	_, res = execute(t, args)
+	assert.Equal(t, false, res["changed"])
+	assert.Equal(t, key, res["key"])
+	assert.Equal(t, "derivation", res["secret_recovered_by"])
+	assert.Equal(t, virtualkey.Derive(virtualkey.MasterKeyDerivationSecret(master), "virtkey-mod"), key,
+		"new keys' secrets are derived from the master key by default")
+
+	// Without derivation the secret is unknown: kept, with a warning.
+	args["key_derivation"] = "off"
 	_, res = execute(t, args)
 	assert.Equal(t, false, res["changed"])
 	assert.Nil(t, res["key"])
 	require.Len(t, res["warnings"], 1)
 	assert.Contains(t, res["warnings"].([]any)[0], "cannot be recovered")
+	delete(args, "key_derivation")
 
 	// Destroy, twice.
 	_, res = execute(t, base(f, map[string]any{"key_alias": "virtkey-mod", "state": "absent"}))
