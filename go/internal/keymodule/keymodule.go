@@ -166,10 +166,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	if err != nil {
 		return fail(err)
 	}
-	derivation, err := p.derivationSecret()
-	if err != nil {
-		return fail(err)
-	}
+	derivation := p.derivationSecret()
 	if p.ForceDBDelete && p.State == virtualkey.StateAbsent && p.DatabaseURL != "" {
 		if err := tokendb.CheckURL(p.DatabaseURL); err != nil {
 			return fail(fmt.Errorf("database_url: %w", err))
@@ -235,19 +232,16 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 // key_derivation_secret when given, else (key_derivation: master_key) one
 // derived from the master key, so that every run holding the master key —
 // concurrent runs of one lab, a re-run after a lost answer — computes the
-// same secret for an alias and no run has to replace another's key. ""
-// with key_derivation: off (random secrets).
-func (p *Params) derivationSecret() (string, error) {
-	if p.KeyDerivation == "off" {
-		if p.KeyDerivationSecret != "" {
-			return "", &virtualkey.ValidationError{Msg: "key_derivation: off contradicts key_derivation_secret: remove one of them"}
-		}
-		return "", nil
+// same secret for an alias and no run has to replace another's key; else
+// (key_derivation: off) "" for random secrets.
+func (p *Params) derivationSecret() string {
+	switch {
+	case p.KeyDerivationSecret != "":
+		return p.KeyDerivationSecret
+	case p.KeyDerivation == "off":
+		return ""
 	}
-	if p.KeyDerivationSecret != "" {
-		return p.KeyDerivationSecret, nil
-	}
-	return virtualkey.MasterKeyDerivationSecret(p.APIKey), nil
+	return virtualkey.MasterKeyDerivationSecret(p.APIKey)
 }
 
 // specs turns the parameters into one spec per key: key_alias alone, or
