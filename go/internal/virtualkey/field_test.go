@@ -289,3 +289,15 @@ func TestDatabaseErrorsAreOneLine(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
 }
+
+// Derivation is on by default now: a caller's own key must still be the one
+// a new key is created with.
+func TestCallerKeyWinsOverDerivation(t *testing.T) {
+	env := setup(t)
+	o := defaults()
+	o.DerivationSecret = MasterKeyDerivationSecret(master)
+	r := one(t, env.engine(o), Spec{Alias: "virtkey-given-derived", Key: "sk-caller-given-0123456789"})
+	assert.True(t, r.Created)
+	assert.Equal(t, "sk-caller-given-0123456789", *r.Key)
+	assert.Equal(t, []string{litellm.HashKey("sk-caller-given-0123456789")}, env.tokens("virtkey-given-derived"))
+}

@@ -100,10 +100,10 @@ func (e *Engine) plan(s *Spec, existing []litellm.Key, multi bool) (*plan, error
 	if len(existing) == 0 {
 		p.action, p.after, p.secretBy = actCreate, desiredKey(s), RecoveredCreated
 		switch {
+		case s.Key != "": // the caller's own secret wins over derivation
+			p.secret, p.given = s.Key, true
 		case derived != "":
 			p.secret = derived
-		case s.Key != "":
-			p.secret, p.given = s.Key, true
 		}
 		return p, nil
 	}
