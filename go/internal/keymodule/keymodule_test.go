@@ -218,6 +218,13 @@ func TestModuleErrors(t *testing.T) {
 		{name: "wrong master key", args: map[string]any{"api_url": f.url, "api_key": "sk-not-the-master", "key_alias": "ok-1", "retries": 0}, want: "rejected the master key", kind: "auth"},
 		{name: "unreachable", args: map[string]any{"api_url": "http://127.0.0.1:1", "api_key": master, "key_alias": "ok-1", "retries": 1, "retry_delay": 0}, want: "cannot reach the LiteLLM proxy", kind: "unreachable"},
 		{name: "bad url", args: map[string]any{"api_url": "not a url", "api_key": master, "key_alias": "ok-1"}, want: "invalid LiteLLM URL", kind: "validation"},
+		{name: "credentials in the url", args: map[string]any{"api_url": strings.Replace(f.url, "http://", "http://admin:hunter2-url@", 1), "api_key": master, "key_alias": "ok-1"}, want: "api_url: invalid LiteLLM URL: it contains credentials", kind: "validation"},
+		{name: "validate_certs typo", args: base(f, map[string]any{"key_alias": "ok-1", "validate_certs": "ture"}), want: "'ture' is not a valid boolean"},
+		{name: "short key", args: base(f, map[string]any{"key_alias": "ok-1", "key": "sk-short"}), want: "at least 16 characters", kind: "validation"},
+		{name: "dots in alias", args: base(f, map[string]any{"key_alias": "virtkey-../x"}), want: "contains '..'", kind: "validation"},
+		{name: "zero budget_duration", args: base(f, map[string]any{"key_alias": "ok-1", "budget_duration": "0d"}), want: "must be positive", kind: "validation"},
+		{name: "malformed database_url", args: base(f, map[string]any{"key_alias": "ok-1", "state": "absent", "force_db_delete": true, "database_url": "mysql://u:hunter2-db@h/db"}), want: "database_url: invalid database URL", kind: "validation"},
+		{name: "bad key_derivation", args: base(f, map[string]any{"key_alias": "ok-1", "key_derivation": "sometimes"}), want: "key_derivation must be one of: master_key, off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,6 +239,10 @@ func TestModuleErrors(t *testing.T) {
 			assert.NotContains(t, res["msg"], "\n")
 			assert.NotContains(t, raw, master)
 			assert.NotContains(t, raw, "sk-not-the-master")
+			assert.NotContains(t, raw, "hunter2")
+			if tt.kind == "validation" && tt.name != "unknown models" {
+				assert.EqualValues(t, 0, res["api_requests"], "refused before any request")
+			}
 		})
 	}
 	tokens, err := f.store.TokensByAlias(context.Background(), []string{"ok-1", "a1", "b1"})

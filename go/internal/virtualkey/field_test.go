@@ -301,3 +301,36 @@ func TestCallerKeyWinsOverDerivation(t *testing.T) {
 	assert.Equal(t, "sk-caller-given-0123456789", *r.Key)
 	assert.Equal(t, []string{litellm.HashKey("sk-caller-given-0123456789")}, env.tokens("virtkey-given-derived"))
 }
+
+// A create whose answer was lost, and whose resolving lookup failed too,
+// leaves a key behind: the next run recovers its secret (derivation) instead
+// of reporting key null.
+func TestKeyLeftByALostAnswerIsRecovered(t *testing.T) {
+	env := setup(t)
+	o := defaults()
+	o.DerivationSecret = MasterKeyDerivationSecret(master)
+	e := env.engine(o)
+	specs := bulkSpecs("virtkey-left", 3)
+	found, err := e.lookup(context.Background(), []string{specs[0].Alias, specs[1].Alias, specs[2].Alias})
+	require.NoError(t, err)
+	env.faults(
+		fakeserver.FaultRule{Action: fakeserver.ActionGenerateCommitReset},
+		fakeserver.FaultRule{Action: fakeserver.ActionStatus, Route: "GET /key/list", Status: 500},
+	)
+	results, err := e.present(context.Background(), specs, found)
+	require.NoError(t, err)
+	env.faults()
+	for _, r := range results {
+		require.True(t, r.Failed, "the lost answer could not be resolved")
+		assert.Contains(t, r.Msg, "looking it up again failed")
+		require.Len(t, env.tokens(r.KeyAlias), 1, "a key was left behind")
+	}
+	env.takeWarnings()
+	again := run(t, env.engine(o), specs...)
+	for _, r := range again.Keys {
+		require.NotNil(t, r.Key, "%s: recovered, not key null", r.KeyAlias)
+		assert.Equal(t, RecoveredDerivation, *r.SecretRecoveredBy)
+		assert.Equal(t, []string{litellm.HashKey(*r.Key)}, env.tokens(r.KeyAlias))
+	}
+	assert.Empty(t, env.takeWarnings())
+}
