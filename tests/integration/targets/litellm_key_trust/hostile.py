@@ -32,12 +32,32 @@ class Target(http.server.BaseHTTPRequestHandler):
         pass
 
 
+TOKEN = "0" * 63 + "1"
+LISTS = {"n": 0}
+
+
 class Hostile(http.server.BaseHTTPRequestHandler):
     target = ""
+
+    def send_json(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_any(self):
         record("hostile", self)
         kind = self.path.split("/")[1]
+        if kind == "verifyfail":
+            # A proxy that lists one key, confirms its delete, then fails every lookup.
+            if self.command == "POST":
+                return self.send_json(200, json.dumps({"deleted_keys": [TOKEN]}).encode())
+            LISTS["n"] += 1
+            if LISTS["n"] > 1:
+                return self.send_json(500, b'{"error":{"message":"db down","type":"internal_server_error","param":"None","code":"500"}}')
+            key = {"token": TOKEN, "key_alias": "trust-verifyfail", "key_name": "sk-...abcd", "models": []}
+            return self.send_json(200, json.dumps({"keys": [key], "total_count": 1, "current_page": 1, "total_pages": 1}).encode())
         if kind == "redirectpost" and self.command == "GET":
             body, ctype = b'{"keys": [], "total_count": 0, "current_page": 1, "total_pages": 0}', "application/json"
             self.send_response(200)

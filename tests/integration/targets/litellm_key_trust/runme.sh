@@ -3,7 +3,8 @@
 # redirects (the master key and new keys' secrets must not follow them), credentials in api_url,
 # validate_certs typos, TLS to a plain-HTTP port, an HTML login page and empty 200s, a proxy with
 # disable_custom_api_keys, one with MINIMUM_CUSTOM_KEY_LENGTH, the personal-key policy, and bad
-# inputs that must fail before any POST. Starts its own fakes with the new switches and a python
+# inputs that must fail before any POST, and a delete confirmed by the proxy whose verification
+# fails (a success with a warning). Starts its own fakes with the new switches and a python
 # server that is not a proxy. Nothing secret may appear in the output.
 set -euo pipefail
 : "${FAKE_LITELLM:?run me through tests/integration/run.sh}"
