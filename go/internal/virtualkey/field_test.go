@@ -334,3 +334,25 @@ func TestKeyLeftByALostAnswerIsRecovered(t *testing.T) {
 	}
 	assert.Empty(t, env.takeWarnings())
 }
+
+func TestRegenerateWhoseDeleteDidNotTakeSaysSo(t *testing.T) {
+	env := setup(t)
+	o := defaults()
+	o.DerivationSecret = "first"
+	old := one(t, env.engine(o), Spec{Alias: "virtkey-regen-stuck"})
+	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionDeleteNoop})
+	o.DerivationSecret, o.OnSecretUnknown = "second", SecretRegenerate
+	// The old key still holds the alias: the create cannot happen, and the message says why.
+	out, err := env.engine(o).Run(context.Background(), []Spec{{Alias: "virtkey-regen-stuck"}})
+	require.Error(t, err)
+	assert.Contains(t, out.Keys[0].Msg, "the key it replaces ("+*old.Token+") is still there")
+	assert.NotContains(t, out.Keys[0].Msg, "concurrently")
+	env.takeWarnings()
+	// A proxy that lets the alias be taken twice: created, and the leftover is reported.
+	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionDeleteNoop}, fakeserver.FaultRule{Action: fakeserver.ActionAllowDuplicateAlias})
+	r := one(t, env.engine(o), Spec{Alias: "virtkey-regen-stuck"})
+	assert.True(t, r.Created)
+	w := env.takeWarnings()
+	require.NotEmpty(t, w)
+	assert.Contains(t, strings.Join(w, "|"), "the replaced key "+*old.Token+" is still listed")
+}

@@ -426,13 +426,25 @@ func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []
 		if lerr != nil {
 			return nil, nil, fmt.Errorf("create key %q: %w (and looking it up again failed: %v)", s.Alias, err, lerr)
 		}
+		old := make(map[string]bool, len(p.existing))
+		for _, k := range p.existing {
+			old[k.Token] = true
+		}
+		var stale []string
 		for i := range keys {
 			if secret != "" && matches(secret, keys[i].Token) {
 				return &litellm.GeneratedKey{Key: keys[i], Secret: secret}, nil, nil
 			}
+			if old[keys[i].Token] {
+				stale = append(stale, keys[i].Token)
+			}
 		}
-		if len(keys) > 0 {
+		switch {
+		case len(keys) > len(stale):
 			return nil, keys, nil
+		case len(stale) > 0:
+			return nil, nil, fmt.Errorf("create key %q: the key it replaces (%s) is still there, LiteLLM answered its delete without deleting it, so the alias is taken: remove it with state: absent and force_db_delete",
+				s.Alias, strings.Join(stale, ", "))
 		}
 		return nil, nil, fmt.Errorf("create key %q: %w (yet no key with that alias is listed)", s.Alias, err)
 	case err != nil:
@@ -514,13 +526,20 @@ func (e *Engine) checkDuplicates(ctx context.Context, plans []*plan, results []*
 		}
 		var mine *litellm.Key
 		var others []litellm.Key
+		var stale []string
 		for j, k := range now[r.KeyAlias] {
 			switch {
 			case k.Token == ours:
 				mine = &now[r.KeyAlias][j]
 			case !old[k.Token]:
 				others = append(others, k)
+			default:
+				stale = append(stale, k.Token)
 			}
+		}
+		if len(stale) > 0 && p.action == actRegenerate {
+			e.warn(r.KeyAlias, multi, "regenerated key %q, but the replaced key %s is still listed (LiteLLM answered its delete without deleting it): remove it with state: absent and force_db_delete",
+				r.KeyAlias, strings.Join(stale, ", "))
 		}
 		if mine == nil {
 			r.Changed, r.Failed, r.ErrorKind = true, true, ErrorAPI
