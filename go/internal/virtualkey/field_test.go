@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
@@ -199,6 +200,9 @@ func TestDuplicateCheckConvergesOnTheOldest(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, r1[0].Failed, r1[0].Msg)
 	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionAllowDuplicateAlias, Count: 1}) // the race
+	// created_at has millisecond precision: a later millisecond, so that "oldest" is well defined
+	// (keys created within the same millisecond are ordered by token, see older).
+	time.Sleep(2 * time.Millisecond)
 	r2, err := e2.present(context.Background(), []Spec{{Alias: alias}}, found)
 	require.NoError(t, err)
 	assert.True(t, r2[0].Failed, "the younger duplicate lost")

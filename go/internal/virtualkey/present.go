@@ -572,7 +572,9 @@ func (e *Engine) checkDuplicates(ctx context.Context, plans []*plan, results []*
 }
 
 // older orders keys by created_at, then token: the same order whichever run
-// compares them.
+// compares them. (Two keys created within the same millisecond by runs that
+// each looked before the other's insert can both survive: the duplicate
+// check narrows the race to a millisecond, only derivation closes it.)
 func older(a, b *litellm.Key) bool {
 	ta, _ := parseCreated(a)
 	tb, _ := parseCreated(b)
