@@ -69,7 +69,7 @@ type Params struct {
 	ValidateModels bool `ansible:"validate_models" default:"true"`
 
 	Key                 string `ansible:"key" no_log:"invocation"`
-	KeyDerivation       string `ansible:"key_derivation" default:"master_key" choices:"master_key,off"`
+	KeyDerivation       string `ansible:"key_derivation" default:"master_key" choices:"master_key,none"`
 	KeyDerivationSecret string `ansible:"key_derivation_secret" no_log:"true"`
 	OnSecretUnknown     string `ansible:"on_secret_unknown" default:"keep" choices:"keep,regenerate,fail"`
 	Update              bool   `ansible:"update" default:"true"`
@@ -233,12 +233,12 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 // derived from the master key, so that every run holding the master key —
 // concurrent runs of one lab, a re-run after a lost answer — computes the
 // same secret for an alias and no run has to replace another's key; else
-// (key_derivation: off) "" for random secrets.
+// (key_derivation: none) "" for random secrets.
 func (p *Params) derivationSecret() string {
 	switch {
 	case p.KeyDerivationSecret != "":
 		return p.KeyDerivationSecret
-	case p.KeyDerivation == "off":
+	case p.KeyDerivation == "none":
 		return ""
 	}
 	return virtualkey.MasterKeyDerivationSecret(p.APIKey)

@@ -114,7 +114,7 @@ func TestModuleProvisionAndIdempotency(t *testing.T) {
 		"new keys' secrets are derived from the master key by default")
 
 	// Without derivation the secret is unknown: kept, with a warning.
-	args["key_derivation"] = "off"
+	args["key_derivation"] = "none"
 	_, res = execute(t, args)
 	assert.Equal(t, false, res["changed"])
 	assert.Nil(t, res["key"])
@@ -224,7 +224,7 @@ func TestModuleErrors(t *testing.T) {
 		{name: "dots in alias", args: base(f, map[string]any{"key_alias": "virtkey-../x"}), want: "contains '..'", kind: "validation"},
 		{name: "zero budget_duration", args: base(f, map[string]any{"key_alias": "ok-1", "budget_duration": "0d"}), want: "must be positive", kind: "validation"},
 		{name: "malformed database_url", args: base(f, map[string]any{"key_alias": "ok-1", "state": "absent", "force_db_delete": true, "database_url": "mysql://u:hunter2-db@h/db"}), want: "database_url: invalid database URL", kind: "validation"},
-		{name: "bad key_derivation", args: base(f, map[string]any{"key_alias": "ok-1", "key_derivation": "sometimes"}), want: "key_derivation must be one of: master_key, off"},
+		{name: "bad key_derivation", args: base(f, map[string]any{"key_alias": "ok-1", "key_derivation": "sometimes"}), want: "key_derivation must be one of: master_key, none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
