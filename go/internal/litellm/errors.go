@@ -182,6 +182,20 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // help with any of them.
 func (e *RequestError) TLS() bool { return isTLSError(e.Err) }
 
+// Certificate reports whether the failure is a certificate the client does
+// not trust (unknown authority, wrong host name, expired...).
+func (e *RequestError) Certificate() bool { return isCertificateError(e.Err) }
+
+func isCertificateError(err error) bool {
+	var (
+		cve *tls.CertificateVerificationError
+		ua  x509.UnknownAuthorityError
+		he  x509.HostnameError
+		ci  x509.CertificateInvalidError
+	)
+	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
 // NotTLS reports whether the server answered the TLS handshake with
 // something else than TLS (typically plain HTTP on that port).
 func (e *RequestError) NotTLS() bool {
@@ -195,14 +209,10 @@ const plainHTTPAnswer = "server gave HTTP response to HTTPS client"
 
 func isTLSError(err error) bool {
 	var (
-		cve *tls.CertificateVerificationError
-		ua  x509.UnknownAuthorityError
-		he  x509.HostnameError
-		ci  x509.CertificateInvalidError
-		rh  tls.RecordHeaderError
-		al  tls.AlertError
+		rh tls.RecordHeaderError
+		al tls.AlertError
 	)
-	if errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rh) || errors.As(err, &al) {
+	if isCertificateError(err) || errors.As(err, &rh) || errors.As(err, &al) {
 		return true
 	}
 	// Other handshake failures are plain errors from crypto/tls, all worded

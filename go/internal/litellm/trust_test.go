@@ -133,6 +133,7 @@ func TestOtherHandshakeFailuresAreTLSErrors(t *testing.T) {
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.True(t, re.TLS(), err.Error())
+	assert.False(t, re.Certificate(), "not a certificate problem")
 	assert.Equal(t, 1, re.Attempts)
 }
 

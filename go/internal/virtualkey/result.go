@@ -133,8 +133,10 @@ func Explain(err error) string {
 		return err.Error()
 	case errors.As(err, &re) && re.NotTLS():
 		return fmt.Sprintf("%v; api_url says https but the server at that address answers plain HTTP: use http:// or the proxy's TLS port", err)
-	case errors.As(err, &re) && re.TLS():
+	case errors.As(err, &re) && re.Certificate():
 		return fmt.Sprintf("%v; set ca_path to the CA bundle that signed the proxy's certificate, or validate_certs: false to skip verification", err)
+	case errors.As(err, &re) && re.TLS():
+		return fmt.Sprintf("%v; the TLS handshake with the proxy failed: check that api_url names the proxy's TLS address", err)
 	case errors.As(err, &re):
 		return fmt.Sprintf("%v; cannot reach the LiteLLM proxy: check api_url and that the proxy is up", err)
 	case errors.Is(err, litellm.ErrUnauthorized):
