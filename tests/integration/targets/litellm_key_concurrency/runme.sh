@@ -3,7 +3,8 @@
 # against a fake whose alias check is atomic and against one with --racy-alias (LiteLLM's own
 # find-then-insert): exactly one key must remain, and every run that reports success must return
 # that key's working secret. Then 5 concurrent ansible-playbook runs of the role for one guid
-# (the role's defaults) must all publish the same working key. The module binary is run directly,
+# (the role's defaults, at -vvvv) must all publish the same working key; no output may hold the
+# master key or the derivation secret computed from it. The module binary is run directly,
 # as Ansible runs a binary module (an args file as argv[1]), to keep 40 runs within seconds.
 set -euo pipefail
 : "${FAKE_LITELLM:?run me through tests/integration/run.sh}"
@@ -76,7 +77,7 @@ done
 guid="cc$$"
 runs=()
 for i in 1 2 3 4 5; do
-  LITELLM_URL=$racy ansible-playbook -i ../../inventory role.yml -e guid="$guid" -e output_dir="$TARGET_TMP/role$i" \
+  LITELLM_URL=$racy ansible-playbook -vvvv -i ../../inventory role.yml -e guid="$guid" -e output_dir="$TARGET_TMP/role$i" \
     >"$TARGET_TMP/role$i.log" 2>&1 &
   runs+=($!)
 done
@@ -96,5 +97,11 @@ for i in range(1, 6):
         "role run %d published a key that is not the one on the proxy" % i
 print("%s: 5 concurrent role runs, 1 key, all published its working secret" % alias)
 PY
-if grep -rqF -- "$LITELLM_MASTER_KEY" "$TARGET_TMP"; then echo "the master key appears in a result"; exit 1; fi
+# Neither the master key nor the derivation secret computed from it appears in any result or in
+# the -vvvv output of the role runs.
+derived=$(python3 -c 'import hmac, hashlib, os; print(hmac.new(os.environ["LITELLM_MASTER_KEY"].encode(), b"rhpds.litellm_virtual_keys key derivation v1", hashlib.sha256).hexdigest())')
+for s in "$LITELLM_MASTER_KEY" "$derived"; do
+  if grep -rqF -- "$s" "$TARGET_TMP"; then echo "a secret appears in a result or in the -vvvv output"; exit 1; fi
+done
+grep -q '"key_derivation": "master_key"' "$TARGET_TMP/role1.log" || { echo "the role run did not use master-key derivation: the scan proves little"; exit 1; }
 echo "litellm_key_concurrency: ok"
