@@ -98,9 +98,12 @@ func (s *Server) checkAliasFormat(alias opt[string]) *proxyError {
 	return &proxyError{Status: http.StatusBadRequest, Type: typeBadRequest, Param: "key_alias", Message: "Invalid key_alias"}
 }
 
-// minCustomKeyLength is MINIMUM_CUSTOM_KEY_LENGTH: 16 in 2026-09, no limit
-// before.
+// minCustomKeyLength is MINIMUM_CUSTOM_KEY_LENGTH: --min-custom-key-length
+// when set, else 16 in 2026-09 and no limit before.
 func (s *Server) minCustomKeyLength() int {
+	if s.keyRules.minLength > 0 {
+		return s.keyRules.minLength
+	}
 	if s.isEra202609() {
 		return 16
 	}

@@ -161,6 +161,11 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 	var raw string
 	var keyErr, durErr *proxyError
 	if f.Key.has() {
+		if s.keyRules.disableCustom {
+			writeProxyError(w, dictDetailError(http.StatusForbidden,
+				"Custom API key values are disabled by your administrator. Keys must be auto-generated."))
+			return
+		}
 		raw = f.Key.V
 		keyErr = s.checkCustomKey(f.Key.V)
 	} else {
@@ -190,6 +195,13 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	applyFields(k, f, now)
 	opts := InsertOptions{AllowDuplicateAlias: k.KeyAlias != nil && s.faults.take(ActionAllowDuplicateAlias, r)}
+	if s.keyRules.racyAlias && k.KeyAlias != nil && !opts.AllowDuplicateAlias {
+		if perr := s.racyAliasCheck(r, *k.KeyAlias); perr != nil {
+			writeProxyError(w, perr)
+			return
+		}
+		opts.AllowDuplicateAlias = true
+	}
 	if _, err := s.store.Insert(r.Context(), k, opts); err != nil {
 		if errors.Is(err, ErrDuplicateAlias) {
 			writeProxyError(w, duplicateAliasError(*k.KeyAlias))
@@ -214,6 +226,30 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// racyAliasCheck is LiteLLM's _enforce_unique_key_alias: a lookup, then
+// (after a pause that stands for the proxy's other awaits) the caller
+// inserts without any lock or unique index.
+func (s *Server) racyAliasCheck(r *http.Request, alias string) *proxyError {
+	tokens, err := s.store.TokensByAlias(r.Context(), []string{alias})
+	if err != nil {
+		return internalError(err)
+	}
+	if len(tokens) > 0 {
+		return duplicateAliasError(alias)
+	}
+	t := time.NewTimer(racyAliasPause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	return nil
+}
+
+// racyAliasPause is how long a racy create waits between its alias check
+// and its insert.
+const racyAliasPause = 20 * time.Millisecond
 
 type infoResponse struct {
 	Key  string  `json:"key"`

@@ -30,6 +30,7 @@ type options struct {
 	faults      string
 	seed        uint64
 	era         Era
+	keyRules    keyRules
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -46,6 +47,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.faults, "faults", "", "initial fault spec (JSON, or @FILE)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the fault generator")
 	era := fs.String("era", "legacy", "LiteLLM release to imitate where releases differ: legacy or "+string(Era202609))
+	fs.BoolVar(&o.keyRules.disableCustom, "disable-custom-keys", false, "refuse /key/generate with a caller-chosen key (403, like disable_custom_api_keys)")
+	fs.IntVar(&o.keyRules.minLength, "min-custom-key-length", 0, "refuse caller-chosen keys shorter than this (400, like MINIMUM_CUSTOM_KEY_LENGTH; 0 = off)")
+	fs.BoolVar(&o.keyRules.racyAlias, "racy-alias", false, "check key_alias uniqueness find-then-insert without a lock, like LiteLLM (concurrent creates can duplicate)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -64,6 +68,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.port < 0 || o.port > 65535 {
 		return nil, fmt.Errorf("--port %d out of range", o.port)
+	}
+	if o.keyRules.minLength < 0 {
+		return nil, errors.New("--min-custom-key-length must not be negative")
 	}
 	if o.seedKeys < 0 {
 		return nil, errors.New("--seed-keys must not be negative")
@@ -164,7 +171,8 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		logw = f
 	}
 
-	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw, Era: o.era})
+	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw, Era: o.era,
+		DisableCustomKeys: o.keyRules.disableCustom, MinCustomKeyLength: o.keyRules.minLength, RacyAlias: o.keyRules.racyAlias})
 	if err != nil {
 		return err
 	}

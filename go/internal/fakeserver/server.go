@@ -43,6 +43,16 @@ type Config struct {
 	// Era selects the LiteLLM release imitated where releases differ
 	// (EraLegacy by default).
 	Era Era
+	// DisableCustomKeys is LiteLLM's disable_custom_api_keys: a /key/generate
+	// carrying `key` answers 403, for the master key too.
+	DisableCustomKeys bool
+	// MinCustomKeyLength is MINIMUM_CUSTOM_KEY_LENGTH: a shorter `key` on
+	// /key/generate answers 400 (0 = no minimum).
+	MinCustomKeyLength int
+	// RacyAlias makes /key/generate check alias uniqueness the way LiteLLM
+	// does, find-then-insert without a lock, with a pause in between so that
+	// concurrent creates of one alias can all pass the check.
+	RacyAlias bool
 }
 
 // Server is the fake proxy. Create it with New; serve Handler.
@@ -58,6 +68,15 @@ type Server struct {
 	closeOnce   sync.Once
 	routes      map[string]map[string]route // path -> method -> route
 	era         Era
+	keyRules    keyRules
+}
+
+// keyRules are the proxy settings that change /key/generate (Config's
+// DisableCustomKeys, MinCustomKeyLength, RacyAlias).
+type keyRules struct {
+	disableCustom bool
+	minLength     int
+	racyAlias     bool
 }
 
 type route struct {
@@ -109,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log:         cfg.RequestLog,
 		done:        make(chan struct{}),
 		era:         cfg.Era,
+		keyRules:    keyRules{disableCustom: cfg.DisableCustomKeys, minLength: cfg.MinCustomKeyLength, racyAlias: cfg.RacyAlias},
 	}
 	s.faults.set(cfg.Faults)
 	now := nowMillis()

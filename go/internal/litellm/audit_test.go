@@ -50,7 +50,7 @@ func TestEndpointAudit(t *testing.T) {
 	called := map[string]bool{}
 	call := func(name string) { called[name] = true }
 
-	alias, secret := "audit-key", "sk-audit-secret"
+	alias, secret := "audit-key", "sk-audit-secret-0001"
 	gk, err := c.GenerateKey(ctx, &litellm.GenerateKeyRequest{
 		Key: &secret, KeyAlias: &alias, Models: []string{"Docling"}, Duration: ptr("1h"), MaxBudget: ptr(1.5),
 		BudgetDuration: ptr("30d"), UserID: ptr("u"), TeamID: ptr("t"), Metadata: map[string]any{"a": 1},
@@ -59,6 +59,13 @@ func TestEndpointAudit(t *testing.T) {
 	require.NoError(t, err)
 	call("GenerateKey")
 	assert.Equal(t, litellm.HashKey(secret), gk.Token)
+	alias2, secret2 := "audit-key-2", "sk-audit-secret-0002"
+	gk2, err := c.GenerateKeyResolving(ctx, &litellm.GenerateKeyRequest{Key: &secret2, KeyAlias: &alias2},
+		func(context.Context, error) (*litellm.GeneratedKey, error) { return nil, nil })
+	require.NoError(t, err)
+	call("GenerateKeyResolving")
+	_, err = c.DeleteKeys(ctx, []string{gk2.Token})
+	require.NoError(t, err)
 
 	info, err := c.KeyInfo(ctx, gk.Token)
 	require.NoError(t, err)
@@ -107,8 +114,6 @@ func TestEndpointAudit(t *testing.T) {
 	assert.ErrorIs(t, err, litellm.ErrNotFound)
 	call("DeleteKeys")
 
-	require.NoError(t, c.Wait(ctx, 0, nil))
-	call("Wait")
 	for _, m := range []string{"BaseURL", "Requests", "Retries"} {
 		call(m)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 )
@@ -40,7 +41,8 @@ type Engine struct {
 	NewSecret   func() (string, error) // random secrets for new keys; nil = NewSecret
 	DiffMode    bool                   // attach before/after settings to each result
 
-	warnMu sync.Mutex
+	warnMu        sync.Mutex
+	customKeysOff atomic.Bool // the proxy refused a caller-chosen secret: create without one
 }
 
 // Outcome is the result of a run.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -95,11 +96,21 @@ func ValidateAlias(alias, state string) error {
 		}
 		return nil
 	}
+	if strings.IndexFunc(alias, unicode.IsControl) >= 0 {
+		return invalid("invalid key_alias %q: it contains control characters, which LiteLLM refuses", alias)
+	}
+	if strings.Contains(alias, "..") {
+		return invalid("invalid key_alias %q: it contains '..', which LiteLLM refuses", alias)
+	}
 	if !aliasPattern.MatchString(alias) {
 		return invalid("invalid key_alias %q: use 2-255 characters from a-z A-Z 0-9 _ - / . @, starting and ending with a letter or digit", alias)
 	}
 	return nil
 }
+
+// MinKeyLength is LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH default (since July
+// 2026): a caller-chosen key shorter than this is refused with a 400.
+const MinKeyLength = 16
 
 // ValidateDuration checks a LiteLLM duration: a number followed by s, m
 // (minutes), h, d, w or mo (months).
@@ -123,6 +134,9 @@ func (s *Spec) Validate(state string) error {
 	if state == StateAbsent {
 		return nil
 	}
+	if s.Key != "" && len(s.Key) < MinKeyLength {
+		return invalid("key for %q must be at least %d characters long (LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH), got %d", s.Alias, MinKeyLength, len(s.Key))
+	}
 	if s.Duration != nil {
 		if err := ValidateDuration("duration", *s.Duration); err != nil {
 			return err
@@ -131,6 +145,9 @@ func (s *Spec) Validate(state string) error {
 	if s.BudgetDuration != nil {
 		if err := ValidateDuration("budget_duration", *s.BudgetDuration); err != nil {
 			return err
+		}
+		if n, err := strconv.Atoi(strings.TrimRight(*s.BudgetDuration, "smhdwo")); err != nil || n <= 0 {
+			return invalid("invalid budget_duration %q: it must be positive (the budget resets every budget_duration)", *s.BudgetDuration)
 		}
 	}
 	if s.MaxBudget != nil && (*s.MaxBudget < 0 || math.IsNaN(*s.MaxBudget) || math.IsInf(*s.MaxBudget, 0)) {
