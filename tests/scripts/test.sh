@@ -10,6 +10,7 @@
 # and last a line "N passed, M failed" summing Go tests, fuzz targets and integration targets.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck disable=SC2034  # the repository's absolute path, for sections that cd elsewhere
 root=$(pwd)
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 
