@@ -30,7 +30,7 @@ help:
 	@echo "make test               the whole suite; prints 'N passed, M failed' last"
 	@echo "make build              Go modules into plugins/modules/ (GOOS/GOARCH overridable)"
 	@echo "make dist               collection tarball into dist/ (DIST_GOOS/DIST_GOARCH, default linux/amd64)"
-	@echo "make lint               gofmt, go vet, YAML syntax"
+	@echo "make lint               gofmt, go vet, YAML syntax, ansible-lint (production profile)"
 	@echo "make bench              benchmarks (Go + ansible-playbook wall times)"
 
 build:
@@ -57,10 +57,13 @@ deps-go:
 deps-ansible:
 	@tests/scripts/deps.sh
 
-lint: deps-go
+lint: deps-go deps-ansible
 	@out=$$(cd go && gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	@cd go && $(GO) vet ./...
 	@tests/scripts/yamlcheck.sh
+	@py=/usr/bin/python3; [ -x $$py ] || py=python3; $$py tests/scripts/changelog.py check
+	@# ansible-lint, production profile (.ansible-lint); -q: findings only
+	@ansible-lint -q --nocolor
 	@echo "lint ok"
 
 test: deps
