@@ -45,7 +45,7 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
   export LITELLM_PG_URL=$fake_url
 fi
 
-cd "$here"
+cd "$here" || exit 1
 targets=${TARGETS:-$(ls targets)}
 passed=0; failed=0; failed_names=()
 for t in $targets; do

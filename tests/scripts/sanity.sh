@@ -57,7 +57,7 @@ for path in sys.stdin.read().splitlines():
 # Tests that cannot run here, and why. Everything else runs.
 skips=()
 skip() { skips+=(--skip-test "$1"); echo "sanity: skipping $1: $2"; }
-skip changelog "needs antsibull-changelog, which is on PyPI only (tests/scripts/changelog-check.py checks changelogs/ instead)"
+skip changelog "needs antsibull-changelog, which is on PyPI only (make lint runs tests/scripts/changelog.py check instead)"
 need() {  # need TEST PYTHON-MODULE DEBIAN-PACKAGE
   "$py" -c "import $2" 2>/dev/null || skip "$1" "needs Python module $2: apt-get install $3"
 }
