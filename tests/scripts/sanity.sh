@@ -43,6 +43,7 @@ fi
 
 ignore="$coll/tests/sanity/ignore-$core.txt"
 mkdir -p "$coll/tests/sanity"; touch "$ignore"
+[ ! -s "$ignore" ] || [ -z "$(tail -c 1 "$ignore")" ] || echo >>"$ignore"   # entries below start a line
 (cd "$coll" && find plugins -type f 2>/dev/null | sort) | "$py" -c '
 import sys
 # ansible.executor.module_common._is_binary: any byte outside these makes a module binary
