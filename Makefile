@@ -61,7 +61,7 @@ lint: deps-go deps-ansible
 	@out=$$(cd go && gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	@cd go && $(GO) vet ./...
 	@tests/scripts/yamlcheck.sh
-	@py=/usr/bin/python3; [ -x $$py ] || py=python3; $$py tests/scripts/changelog.py check
+	@py=/usr/bin/python3; [ -x $$py ] || py=python3; $$py tests/scripts/changelog.py check && $$py tests/scripts/metadata_check.py
 	@# ansible-lint, production profile (.ansible-lint); -q: findings only
 	@ansible-lint -q --nocolor
 	@echo "lint ok"

@@ -90,6 +90,8 @@ if [ -f "$tarball" ] && tests/scripts/ansible-core-next.sh >"$work/next.log" 2>&
   nf=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$nextlog" | tail -1)
   [ -n "$np" ] || { np=0; nf=1; echo "integration runner (2.19) did not finish"; }
   passed=$((passed+np)); failed=$((failed+nf))
+  # meta/runtime.yml's requires_ansible must hold the 2.19 just tested
+  if tests/scripts/ansible-core-next.sh /usr/bin/python3 tests/scripts/metadata_check.py; then passed=$((passed+1)); else failed=$((failed+1)); fi
 else
   cat "$work/next.log" 2>/dev/null; failed=$((failed+1)); echo "FAIL ansible-core 2.19 setup"
 fi
