@@ -30,7 +30,7 @@ help:
 	@echo "make test               the whole suite; prints 'N passed, M failed' last"
 	@echo "make build              Go modules into plugins/modules/ (GOOS/GOARCH overridable)"
 	@echo "make dist               collection tarball into dist/ (DIST_GOOS/DIST_GOARCH, default linux/amd64)"
-	@echo "make lint               gofmt, go vet, YAML syntax"
+	@echo "make lint               gofmt, go vet, YAML syntax, ansible-lint (production profile)"
 	@echo "make bench              benchmarks (Go + ansible-playbook wall times)"
 
 build:
@@ -57,12 +57,16 @@ deps-go:
 deps-ansible:
 	@tests/scripts/deps.sh
 
-lint: deps-go
+lint: deps-go deps-ansible
 	@out=$$(cd go && gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	@cd go && $(GO) vet ./...
 	@cd go && $(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'cd go && go mod tidy'" >&2; exit 1; }
 	@cd go && { bin/staticcheck -version 2>/dev/null | grep -qF '(0.8.2)' || GOBIN=$$PWD/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2; } && bin/staticcheck ./...
 	@tests/scripts/yamlcheck.sh
+	@py=/usr/bin/python3; [ -x $$py ] || py=python3; $$py tests/scripts/changelog.py check && $$py tests/scripts/metadata_check.py
+	@# ansible-lint, production profile (.ansible-lint), against this checkout with its modules built
+	@$(MAKE) --no-print-directory build >/dev/null
+	@tests/scripts/ansible-lint.sh
 	@echo "lint ok"
 
 test: deps

@@ -34,6 +34,7 @@ g=m\$RANDOM\$RANDOM
 $pb $prov -e guid=\$g -e num_users=25 -e output_dir=$work/multi-\$g >/dev/null
 $pb $destroy -e guid=\$g -e num_users=25 >/dev/null
 EOS
+# shellcheck disable=SC2086  # $pb and $prov are word lists: command, options and their values
 $pb $prov -e guid=bench-same -e output_dir="$work/same" >/dev/null   # the key re-provisioned below
 
 declare -a names=(baseline provision reprovision multi25)

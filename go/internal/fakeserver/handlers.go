@@ -238,7 +238,7 @@ func (s *Server) racyAliasCheck(r *http.Request, alias string) *proxyError {
 	if len(tokens) > 0 {
 		return duplicateAliasError(alias)
 	}
-	t := time.NewTimer(racyAliasPause)
+	t := time.NewTimer(s.keyRules.racyPause)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -247,7 +247,7 @@ func (s *Server) racyAliasCheck(r *http.Request, alias string) *proxyError {
 	return nil
 }
 
-// racyAliasPause is how long a racy create waits between its alias check
+// racyAliasPause is by default how long a racy create waits between its alias check
 // and its insert.
 const racyAliasPause = 20 * time.Millisecond
 

@@ -52,7 +52,8 @@ func TestMinCustomKeyLength(t *testing.T) {
 func TestRacyAlias(t *testing.T) {
 	for _, kind := range allStores() {
 		t.Run(kind.name, func(t *testing.T) {
-			e := newRulesEnv(t, kind, Config{RacyAlias: true})
+			// A long pause: the creates overlap however loaded the machine is.
+			e := newRulesEnv(t, kind, Config{RacyAlias: true, RacyAliasPause: 400 * time.Millisecond})
 			var wg sync.WaitGroup
 			codes := make([]int, 10)
 			for i := range codes {
@@ -67,7 +68,7 @@ func TestRacyAlias(t *testing.T) {
 			require.NoError(t, err)
 			assert.Greater(t, len(toks), 1, "concurrent creates of one alias all passed the check: %v", codes)
 			// Sequentially the check still holds.
-			time.Sleep(2 * racyAliasPause)
+			time.Sleep(800 * time.Millisecond)
 			r := e.call("POST", "/key/generate", map[string]any{"key_alias": "racy"})
 			assert.Equal(t, 400, r.status)
 			assert.Contains(t, string(r.raw), "already exists")

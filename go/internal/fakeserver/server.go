@@ -5,6 +5,7 @@
 package fakeserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -53,6 +54,9 @@ type Config struct {
 	// does, find-then-insert without a lock, with a pause in between so that
 	// concurrent creates of one alias can all pass the check.
 	RacyAlias bool
+	// RacyAliasPause is the racy check's pause (default 20ms); tests that
+	// need the race to happen under any machine load make it longer.
+	RacyAliasPause time.Duration
 }
 
 // Server is the fake proxy. Create it with New; serve Handler.
@@ -77,6 +81,7 @@ type keyRules struct {
 	disableCustom bool
 	minLength     int
 	racyAlias     bool
+	racyPause     time.Duration
 }
 
 type route struct {
@@ -128,7 +133,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log:         cfg.RequestLog,
 		done:        make(chan struct{}),
 		era:         cfg.Era,
-		keyRules:    keyRules{disableCustom: cfg.DisableCustomKeys, minLength: cfg.MinCustomKeyLength, racyAlias: cfg.RacyAlias},
+		keyRules:    keyRules{disableCustom: cfg.DisableCustomKeys, minLength: cfg.MinCustomKeyLength, racyAlias: cfg.RacyAlias, racyPause: cmp.Or(cfg.RacyAliasPause, racyAliasPause)},
 	}
 	s.faults.set(cfg.Faults)
 	now := nowMillis()

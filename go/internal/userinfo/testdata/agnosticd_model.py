@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Reference model of AgnosticD's agnosticd_user_info (docs/agnosticd-user-info.md).
 
 Reads on stdin a JSON list of cases {"ours": DIR, "ref": DIR, "calls": [CALL...]}, where a CALL holds
@@ -31,7 +30,10 @@ def apply(model, ref, call):
     if data and not isinstance(data, dict):
         return NOT_DICT
     files = model.setdefault(action, {})
-    path = lambda kind: os.path.join(ref, "%s-user-%s.yaml" % (action, kind))
+
+    def path(kind):
+        return os.path.join(ref, "%s-user-%s.yaml" % (action, kind))
+
     if user or data:
         cur = copy.deepcopy(files.get("data") or {})
         if user:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Prints as JSON what yaml.safe_load reads from each file named on the command line (a list, in
 order). Values JSON cannot hold (dates) become their repr, so a test sees they are not strings."""
 import json
@@ -6,7 +5,6 @@ import math
 import sys
 
 import yaml
-
 
 
 def finite(v):

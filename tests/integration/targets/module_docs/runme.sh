@@ -8,8 +8,9 @@ for m in litellm_key agnosticd_user_info; do
   bin="$coll/plugins/modules/$m"
   [ -x "$bin" ] || { echo "$bin is missing or not executable in the installed collection"; exit 1; }
   ansible-doc "rhpds.litellm_virtual_keys.$m" >"$TARGET_TMP/$m.txt"
-  grep -q "OPTIONS" "$TARGET_TMP/$m.txt" && grep -q "RETURN VALUES" "$TARGET_TMP/$m.txt" && grep -q "EXAMPLES" "$TARGET_TMP/$m.txt" \
-    || { echo "ansible-doc output for $m lacks a section"; head -40 "$TARGET_TMP/$m.txt"; exit 1; }
+  if ! { grep -q "OPTIONS" "$TARGET_TMP/$m.txt" && grep -q "RETURN VALUES" "$TARGET_TMP/$m.txt" && grep -q "EXAMPLES" "$TARGET_TMP/$m.txt"; }; then
+    echo "ansible-doc output for $m lacks a section"; head -40 "$TARGET_TMP/$m.txt"; exit 1
+  fi
   ansible-doc -j "rhpds.litellm_virtual_keys.$m" >"$TARGET_TMP/$m.json"
   echo '{"zz_not_an_option": 1}' >"$TARGET_TMP/$m.args"
   "$bin" "$TARGET_TMP/$m.args" >"$TARGET_TMP/$m.out" || true
