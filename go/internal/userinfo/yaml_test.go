@@ -68,6 +68,7 @@ func TestTypesRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := jsonValue(t, tt.in)
 			p := filepath.Join(t.TempDir(), "d.yaml")
 			require.NoError(t, os.WriteFile(p, []byte(encodeDocument(fromJSON(v).(*omap))), 0o600))
