@@ -4,6 +4,8 @@
 Reads one JSON request per line on stdin and answers one JSON line on stdout:
   {"load": [PATH...]}  -> {"ok": [what yaml.safe_load reads from each file, canonical]}
   {"model": [CASE...]} -> {"ok": [verdict...]}  (see agnosticd_model.py)
+  {"cases": PATH}      -> {"ok": [case...]}  agnosticd_cases.yml with expected values canonical and
+                          each call as args-file JSON (see agnosticd_cases.py)
 Failures answer {"error": TEXT}. Canonical form: JSON cannot hold everything PyYAML builds, so
 non-finite floats become "<float inf>", non-string keys "<int 3>", sets {"<set>": [sorted items]},
 tuples {"<tuple>": [...]}, and other values (dates, bytes) "<type repr>".
@@ -15,6 +17,7 @@ import sys
 
 import yaml
 
+import agnosticd_cases
 import agnosticd_model
 
 
@@ -45,6 +48,11 @@ def main():
             req = json.loads(line)
             if "load" in req:
                 out = {"ok": [load(p) for p in req["load"]]}
+            elif "cases" in req:
+                out = {"ok": [dict(c, expect=canon(c["expect"]),
+                                   calls=[agnosticd_cases.args_json(x) for x in c["calls"]],
+                                   sequence=[agnosticd_cases.args_json(x) for x in c["sequence"]])
+                              for c in agnosticd_cases.load_cases(req["cases"])]}
             else:
                 out = {"ok": [agnosticd_model.run_case(c) for c in req["model"]]}
         except Exception as e:  # reported to the test, which fails with it
