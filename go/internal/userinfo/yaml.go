@@ -317,7 +317,7 @@ var ErrNotMapping = errors.New("does not hold a YAML mapping")
 // reader (PyYAML's safe_load) rejects, or more than the one document it
 // reads: rewriting it would lose content or write a file no reader can load,
 // so the call fails and leaves it alone (AgnosticD fails on it too).
-var ErrUnreadable = errors.New("cannot be rewritten without losing content")
+var ErrUnreadable = errors.New("cannot be updated without losing content")
 
 // decodeDocument reads an existing data file. A missing, empty or `---`-only
 // file is an empty mapping, and so is a document PyYAML loads as a falsy
@@ -336,7 +336,7 @@ func decodeDocument(text []byte) (*omap, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: it holds more than one YAML document (line %d starts another)", ErrUnreadable, second.Line)
+		return nil, fmt.Errorf("%w: it holds more than one YAML document (another starts at line %d); the file is left as it is", ErrUnreadable, second.Line)
 	}
 	n := &doc
 	if n.Kind == yaml.DocumentNode {
@@ -441,7 +441,7 @@ func collectionTag(n *yaml.Node, v any) (any, error) {
 }
 
 func unreadable(n *yaml.Node, what string) error {
-	return fmt.Errorf("%w: line %d: %s is not something PyYAML's safe_load reads", ErrUnreadable, n.Line, what)
+	return fmt.Errorf("%w: line %d: PyYAML's safe_load cannot read %s; the file is left as it is", ErrUnreadable, n.Line, what)
 }
 
 // Tagged scalars PyYAML's SafeLoader constructs, and how to check their text.
