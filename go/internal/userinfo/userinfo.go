@@ -2,12 +2,14 @@
 // that RHDP's completion callback, Babylon emails, the workshop UI and
 // Showroom read from `{output_dir}/{action}-user-{info,body,data}.yaml`.
 //
-// It keeps AgnosticD's contract (files, formats, merge rules; see
-// shared/spec/agnosticd-user-info.md) and adds what the original lacks: the
-// data file is replaced atomically, every writer holds an exclusive lock on
-// `{output_dir}/.agnosticd-user-info.lock` so that concurrent tasks lose
-// nothing, the YAML keeps its types under PyYAML's YAML 1.1 rules, and check
-// mode writes nothing.
+// It keeps AgnosticD v2's contract (files, formats, merge rules, order of
+// writes; see docs/agnosticd-user-info.md, which also lists every deliberate
+// difference) and adds what the original lacks: the data file is replaced
+// atomically, every writer holds an exclusive flock on output_dir so that
+// concurrent tasks lose nothing, the YAML keeps its types under PyYAML's YAML
+// 1.1 rules, existing content PyYAML cannot read is refused rather than
+// rewritten, check mode writes nothing, and one call can write every user of
+// a lab (ApplyAll).
 package userinfo
 
 import (
