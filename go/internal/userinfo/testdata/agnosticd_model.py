@@ -37,7 +37,8 @@ def apply(model, ref, call):
     if data and not isinstance(data, dict):
         return NOT_DICT
     files = model.setdefault(action, {})
-    path = lambda kind: os.path.join(ref, "%s-user-%s.yaml" % (action, kind))
+    def path(kind):
+        return os.path.join(ref, "%s-user-%s.yaml" % (action, kind))
     # Owner's messages first: they stay appended when the data file fails.
     if not user:
         for kind, text in (("info", msg), ("body", body)):
@@ -131,4 +132,3 @@ def run_case(case):
             elif not same(got[name], expected[name]):
                 problems.append("%s: %s\n  got      %r\n  expected %r" % (who, name, got[name], expected[name]))
     return {"errors": errors, "problems": problems}
-
