@@ -67,11 +67,11 @@ type FileDiff struct {
 // Run is the module's logic for the ansible runtime.
 func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	fail := func(err error) (any, error) { return &Result{Error: err.Error()}, err }
-	msg, err := NewText("msg", p.Msg)
+	msg, err := newText("msg", p.Msg, truthy(p.User), false)
 	if err != nil {
 		return fail(err)
 	}
-	body, err := NewText("body", p.Body)
+	body, err := newText("body", p.Body, truthy(p.User), true)
 	if err != nil {
 		return fail(err)
 	}
@@ -153,11 +153,11 @@ func usersRequests(m *ansible.Module, p *Params, top Request) ([]Request, error)
 				return nil, fmt.Errorf("users.%s: unsupported key %q (valid keys: body, data, msg)", name, k)
 			}
 		}
-		msg, err := NewText("users."+name+".msg", entry["msg"])
+		msg, err := newText("users."+name+".msg", entry["msg"], name != "", false)
 		if err != nil {
 			return nil, err
 		}
-		body, err := NewText("users."+name+".body", entry["body"])
+		body, err := newText("users."+name+".body", entry["body"], name != "", true)
 		if err != nil {
 			return nil, err
 		}
@@ -170,6 +170,14 @@ func usersRequests(m *ansible.Module, p *Params, top Request) ([]Request, error)
 		reqs = append(reqs, r)
 	}
 	return reqs, nil
+}
+
+// newText reads a msg or body: per user with NewUserText, else NewText.
+func newText(name string, v any, perUser, keepLists bool) (*Text, error) {
+	if perUser {
+		return NewUserText(name, v, keepLists)
+	}
+	return NewText(name, v)
 }
 
 // Main runs the module as Ansible invokes it.

@@ -54,6 +54,22 @@ type Text struct {
 	// Raw is the value as given (list items and scalars keep their types);
 	// a per-user body, and a per-user msg that is not a list, are stored so.
 	Raw any
+	// Opaque: a per-user value that is no text (a dict, a list holding
+	// lists or dicts). It is stored as given when the user has no msg/body
+	// yet, like AgnosticD; it cannot be appended to one.
+	Opaque bool
+}
+
+// NewUserText is NewText for a per-user msg or body, which AgnosticD stores
+// as given whatever its type: a dict is kept as an opaque value instead of
+// being refused, and so is a list holding collections when keepLists (a body;
+// a msg list is joined into text).
+func NewUserText(name string, v any, keepLists bool) (*Text, error) {
+	t, err := NewText(name, v)
+	if _, isList := v.([]any); errors.Is(err, ErrBadText) && (keepLists || !isList) {
+		return &Text{Raw: v, Opaque: true}, nil
+	}
+	return t, err
 }
 
 // NewText converts a raw parameter value (a JSON string, list or scalar) into
@@ -121,6 +137,9 @@ func (t *Text) Truthy() bool {
 	}
 	if t.IsList {
 		return len(t.Lines) > 0
+	}
+	if t.Opaque {
+		return truthy(t.Raw)
 	}
 	return truthy(t.Raw) || (t.Raw == nil && t.Lines[0] != "")
 }
@@ -474,6 +493,9 @@ func (d *dataFile) apply(r *Request) error {
 		case nil:
 			entry.set(strKey(t.name), t.raw)
 		case string:
+			if t.text.Opaque {
+				return fmt.Errorf("users.%s.%s: cannot append %s %w", name, t.name, t.name, ErrBadText)
+			}
 			entry.set(strKey(t.name), c+"\n"+t.text.joined())
 		default:
 			return fmt.Errorf("users.%s.%s %w", name, t.name, ErrNotString)
@@ -488,7 +510,7 @@ func msgValue(t *Text) any {
 	if t == nil {
 		return nil
 	}
-	if t.IsList {
+	if t.IsList && !t.Opaque {
 		return t.joined()
 	}
 	return t.raw()

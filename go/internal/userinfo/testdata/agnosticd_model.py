@@ -37,6 +37,7 @@ def apply(model, ref, call):
     if data and not isinstance(data, dict):
         return NOT_DICT
     files = model.setdefault(action, {})
+
     def path(kind):
         return os.path.join(ref, "%s-user-%s.yaml" % (action, kind))
     # Owner's messages first: they stay appended when the data file fails.
