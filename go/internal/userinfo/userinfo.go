@@ -37,7 +37,7 @@ var (
 	ErrDataNotDict       = errors.New("data must be a dictionary of name/value pairs")
 	ErrBadText           = errors.New("must be a string or a list of strings")
 	ErrNotDict           = errors.New("is not a mapping")
-	ErrNotString         = errors.New("is not a string")
+	ErrNotString         = errors.New("is not a string: cannot append to it")
 	ErrBadUser           = errors.New("user must be a string, a number or a boolean")
 )
 
