@@ -21,7 +21,7 @@ from ansible.plugins.action import ActionBase
 
 MODULE = 'rhpds.litellm_virtual_keys.agnosticd_user_info'
 # AgnosticD's options, plus output_dir and action to override the resolution from play variables.
-VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'data_prefix', 'output_dir', 'action'))
+VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'users', 'data_prefix', 'output_dir', 'action'))
 
 
 class ActionModule(ActionBase):
@@ -52,7 +52,9 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         args['output_dir'] = self._first(args.get('output_dir'), task_vars.get('output_dir'), localhost.get('output_dir'),
                                          task_vars.get('playbook_dir'), '.')
-        args['action'] = self._first(args.get('action'), task_vars.get('ACTION'), localhost.get('ACTION'), 'provision')
+        # Only an undefined ACTION falls through to localhost's: an empty one means provision.
+        action = task_vars.get('ACTION') if 'ACTION' in task_vars else localhost.get('ACTION')
+        args['action'] = self._first(args.get('action'), action, 'provision')
         args.update(_ansible_check_mode=bool(self._task.check_mode), _ansible_diff=bool(self._task.diff),
                     _ansible_no_log=bool(self._play_context.no_log), _ansible_module_name='agnosticd_user_info')
 

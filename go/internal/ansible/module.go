@@ -47,6 +47,7 @@ type Module struct {
 	diffMode  bool
 	verbosity int
 	noLog     bool
+	args      []byte // the args file as read, for KeyOrder
 
 	mu           sync.Mutex
 	given        map[string]bool
@@ -147,7 +148,7 @@ func Main[P any](name string, fn RunFunc[P]) {
 // Execute runs fn for the args JSON and returns exactly what the module would
 // print. It never panics: a panic in fn becomes a failed result.
 func Execute[P any](ctx context.Context, name string, args []byte, fn RunFunc[P]) []byte {
-	m := &Module{name: name, given: map[string]bool{}, secrets: map[string]struct{}{}}
+	m := &Module{name: name, args: args, given: map[string]bool{}, secrets: map[string]struct{}{}}
 	res := map[string]any{}
 	var invocation map[string]any
 
@@ -261,7 +262,7 @@ func (m *Module) finish(res map[string]any, invocation map[string]any) []byte {
 	if err != nil {
 		return failureJSON("internal error: cannot encode the result")
 	}
-	return out
+	return unmarkNonFinite(out)
 }
 
 // normalize turns typed values (structs, typed slices) into the generic JSON
@@ -301,6 +302,7 @@ func toObject(v any) (map[string]any, error) {
 }
 
 func decodeArgs(b []byte) (map[string]any, error) {
+	b, nonFinite := markNonFinite(b) // see nonfinite.go
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var raw any
@@ -313,6 +315,9 @@ func decodeArgs(b []byte) (map[string]any, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, errors.New("the module's args file must hold a JSON object")
+	}
+	if nonFinite {
+		restoreNonFinite(obj)
 	}
 	return obj, nil
 }
