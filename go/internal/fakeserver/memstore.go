@@ -24,6 +24,8 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	keys    map[string]*Key
 	deleted []DeletedKey
+	gen     uint64      // bumped by every write (see memstore_sorted.go)
+	sorted  sortedCache // the rows in the last List's order
 }
 
 // NewMemoryStore returns an empty in-memory store.
@@ -58,6 +60,7 @@ func (s *MemoryStore) Insert(_ context.Context, k *Key, opts InsertOptions) (boo
 	c := k.Clone()
 	c.normalize()
 	s.keys[k.Token] = c
+	s.gen++
 	return true, nil
 }
 
@@ -140,14 +143,13 @@ func compareKeys(col string, asc bool) func(a, b *Key) int {
 func (s *MemoryStore) List(_ context.Context, q ListQuery) (ListPage, error) {
 	s.mu.RLock()
 	var rows []*Key
-	for _, k := range s.keys {
+	for _, k := range s.sortedLocked(q.SortBy, q.Asc) { // filtering keeps the order
 		if aliasMatches(q, k) && eqOpt(q.UserID, k.UserID) && eqOpt(q.TeamID, k.TeamID) &&
 			(q.Token == nil || *q.Token == k.Token) {
 			rows = append(rows, k)
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(rows, compareKeys(q.SortBy, q.Asc))
 	page := ListPage{Total: len(rows), Keys: []*Key{}}
 	start := (q.Page - 1) * q.Size
 	for i := start; i >= 0 && i < len(rows) && i < start+q.Size; i++ {
@@ -174,6 +176,7 @@ func (s *MemoryStore) Update(_ context.Context, token string, opts InsertOptions
 	next.Token = token
 	next.normalize()
 	s.keys[token] = next
+	s.gen++
 	return next.Clone(), nil
 }
 
@@ -211,6 +214,7 @@ func (s *MemoryStore) Delete(_ context.Context, tokens []string, deletedBy strin
 		}
 		s.deleted = append(s.deleted, DeletedKey{ID: newUUID(), Key: k.Clone(), DeletedAt: now, DeletedBy: deletedBy})
 		delete(s.keys, t)
+		s.gen++
 		done = append(done, t)
 	}
 	return done, nil

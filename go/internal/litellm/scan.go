@@ -43,30 +43,57 @@ const maxScanPasses = 3
 // total_count values (keys were created or deleted meanwhile, so the pages
 // shifted), the scan is repeated, up to maxScanPasses passes in all.
 func (c *Client) ListAllKeys(ctx context.Context, filter ListKeysOptions, parallel int) ([]Key, ScanStats, error) {
+	keys, st, _, err := c.listAll(ctx, filter, parallel, maxPages)
+	return keys, st, err
+}
+
+// ScanKeysParallel is ScanKeys with the pages after the first fetched
+// concurrently (at most parallel at a time, like ListAllKeys): when the first
+// page shows that the scan would take more than pageLimit pages it stops and
+// returns false without error, so that the caller can look keys up one by
+// one instead. fn is called for every key, from the calling goroutine, after
+// the scan completed.
+func (c *Client) ScanKeysParallel(ctx context.Context, pageLimit, parallel int, fn func(Key) bool) (bool, error) {
+	keys, _, complete, err := c.listAll(ctx, ListKeysOptions{}, parallel, pageLimit)
+	if err != nil || !complete {
+		return false, err
+	}
+	for _, k := range keys {
+		if !fn(k) {
+			break
+		}
+	}
+	return true, nil
+}
+
+// listAll runs scan passes until one sees a settled list; complete is false
+// when the list is longer than pageLimit pages.
+func (c *Client) listAll(ctx context.Context, filter ListKeysOptions, parallel, pageLimit int) ([]Key, ScanStats, bool, error) {
 	if parallel < 1 {
 		parallel = 1
 	}
 	var all ScanStats
 	for pass := 1; ; pass++ {
-		keys, st, changed, err := c.scanPass(ctx, filter, parallel)
+		keys, st, changed, err := c.scanPass(ctx, filter, parallel, pageLimit)
 		all.Pages += st.Pages
 		all.Vanished += st.Vanished
 		all.Duplicates += st.Duplicates
 		all.FirstTotal, all.LastTotal = st.FirstTotal, st.LastTotal
-		if err != nil {
-			return nil, all, err
+		if err != nil || keys == nil {
+			return nil, all, false, err // keys == nil: over pageLimit
 		}
 		if !changed || pass == maxScanPasses {
 			all.Unstable = changed
-			return keys, all, nil
+			return keys, all, true, nil
 		}
 		all.Rescans++
 	}
 }
 
 // scanPass is one pass of ListAllKeys; changed reports that the pages
-// disagreed on total_count.
-func (c *Client) scanPass(ctx context.Context, filter ListKeysOptions, parallel int) ([]Key, ScanStats, bool, error) {
+// disagreed on total_count. It returns nil keys (and no error) when the list
+// has more than pageLimit pages.
+func (c *Client) scanPass(ctx context.Context, filter ListKeysOptions, parallel, pageLimit int) ([]Key, ScanStats, bool, error) {
 	changed := false
 	filter.ReturnFullObject = true
 	filter.Size = PageSize
@@ -85,6 +112,9 @@ func (c *Client) scanPass(ctx context.Context, filter ListKeysOptions, parallel 
 	}
 	st.Pages, st.FirstTotal, st.LastTotal = 1, total(resp), total(resp)
 	pages := []*ListKeysResponse{resp}
+	if resp.TotalPages != nil && *resp.TotalPages > pageLimit {
+		return nil, st, false, nil
+	}
 
 	switch {
 	case resp.TotalPages != nil && *resp.TotalPages > 1:
@@ -111,7 +141,10 @@ func (c *Client) scanPass(ctx context.Context, filter ListKeysOptions, parallel 
 		st.LastTotal = total(rest[len(rest)-1])
 	case resp.TotalPages == nil && len(resp.Keys) >= PageSize:
 		prevFirst := resp.Keys[0].Token
-		for page := 2; page <= maxPages; page++ {
+		for page := 2; ; page++ {
+			if page > pageLimit {
+				return nil, st, false, nil
+			}
 			f := filter
 			f.Page = page
 			r, err := c.ListKeys(ctx, &f)
@@ -133,7 +166,7 @@ func (c *Client) scanPass(ctx context.Context, filter ListKeysOptions, parallel 
 	}
 
 	seen := make(map[string]bool)
-	var out []Key
+	out := []Key{}
 	var bare []string
 	for _, p := range pages {
 		for _, k := range p.Keys {

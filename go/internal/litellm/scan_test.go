@@ -121,3 +121,21 @@ func TestListAllKeysFailure(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "boom")
 }
+
+// TestScanKeysParallel: within the page budget every key is visited; over
+// it, the first page is the only request and the scan reports incomplete.
+func TestScanKeysParallel(t *testing.T) {
+	c, _ := scanEnv(t, 450, nil)
+	n := 0
+	ok, err := c.ScanKeysParallel(context.Background(), 5, 3, func(litellm.Key) bool { n++; return true })
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 451, n)
+	assert.EqualValues(t, 5, c.Requests())
+
+	c, _ = scanEnv(t, 450, nil)
+	ok, err = c.ScanKeysParallel(context.Background(), 4, 3, func(litellm.Key) bool { t.Fatal("called"); return true })
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.EqualValues(t, 1, c.Requests())
+}
