@@ -210,7 +210,9 @@ func ParseDuration(s string) (time.Duration, bool) {
 }
 
 func (p *Params) selector(m *ansible.Module, now time.Time) (*selector, error) {
-	bad := func(format string, a ...any) error { return &virtualkey.ValidationError{Msg: fmt.Sprintf(format, a...)} }
+	bad := func(format string, a ...any) error {
+		return &virtualkey.ValidationError{Msg: fmt.Sprintf(format, a...)}
+	}
 	s := &selector{now: now, alias: p.KeyAlias, prefix: p.AliasPrefix, expired: p.Expired, blocked: p.Blocked, managedOnly: p.ManagedOnly}
 	if m.IsSet("key_alias") && p.KeyAlias == "" {
 		return nil, bad("key_alias must not be empty: give an alias, or omit it")
