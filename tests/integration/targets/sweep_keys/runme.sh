@@ -48,13 +48,15 @@ expect_error "too-short prefix, report format" 'sweep_alias_prefix \"virt\" is t
 grep -qF "must end with .json or .csv" "$TARGET_TMP/bad.log" || fail "report format not reported"
 expect_error "foreign prefix, no criterion" "does not start the alias format of this collection" -e sweep_alias_prefix=lab-
 grep -qF "give sweep_expired_for" "$TARGET_TMP/bad.log" || fail "missing criterion not reported"
+expect_error "empty active guids" "sweep_active_guids is empty: that would delete every key under the prefix" \
+  -e '{"sweep_active_guids": []}'
 LITELLM_MASTER_KEY= expect_error "active guids a mapping, no master key" "sweep_active_guids must be a list of guids" \
   -e '{"sweep_active_guids": {"abc12": 1}}'
 grep -qF "litellm_master_key is required" "$TARGET_TMP/bad.log" || fail "missing master key not reported"
 
 # --- check mode: the report, no mutating request -------------------------------------------------
 before=$($h count)
-ansible-playbook "${common[@]}" "$pb" --check -e sweep_expired_for=7d -e "sweep_report_file=$rep/check.json" >"$TARGET_TMP/check.log" 2>&1 \
+ansible-playbook "${common[@]}" "$pb" --check -vvvv -e sweep_expired_for=7d -e "sweep_report_file=$rep/check.json" >"$TARGET_TMP/check.log" 2>&1 \
   || { tail -40 "$TARGET_TMP/check.log"; fail "check-mode sweep failed"; }
 [ -z "$($h writes "$before")" ] || fail "check mode sent mutating requests: $($h writes "$before")"
 [ "$($h aliases "$run")" = "$all" ] || fail "check mode deleted keys"
@@ -113,4 +115,7 @@ ansible-playbook "${common[@]}" "$pb" -e sweep_expired_for=7d -e "{\"sweep_activ
 grep -q "selected 0 (spend 0 USD), deleted 0" "$TARGET_TMP/again.log" || { grep -A3 Summary "$TARGET_TMP/again.log"; fail "second summary"; }
 [ -z "$($h writes "$before")" ] || fail "the second sweep sent mutating requests"
 [ "$($h aliases "$run")" = "$remaining" ] || fail "the second sweep changed keys"
+# The master key never appears: not in any output (the preview ran at -vvvv), not in a report.
+if grep -rqF -- "$LITELLM_MASTER_KEY" "$TARGET_TMP"; then fail "the master key appears in $(grep -rlF -- "$LITELLM_MASTER_KEY" "$TARGET_TMP")"; fi
+grep -q '"api_key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' "$TARGET_TMP/check.log" || fail "api_key not shown masked at -vvvv: the scan proves nothing"
 echo "sweep_keys: ok"
