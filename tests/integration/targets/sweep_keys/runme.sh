@@ -43,14 +43,13 @@ for want in 'sweep_expired_for \"a week\" is not a duration' "sweep_active_guids
             "no/such/dir does not exist" "sweep_max_delete must be a whole number"; do
   grep -qF -- "$want" "$TARGET_TMP/bad.log" || fail "the joined message lacks '$want'"
 done
-expect_error "too-short prefix, report format" 'sweep_alias_prefix \"virt\" is too short' \
-  -e sweep_alias_prefix=virt -e sweep_expired_for=7d -e "sweep_report_file=$rep/r.txt"
+expect_error "too-short prefix, report format, empty active guids" 'sweep_alias_prefix \"virt\" is too short' \
+  -e sweep_alias_prefix=virt -e sweep_expired_for=7d -e "sweep_report_file=$rep/r.txt" -e '{"sweep_active_guids": []}'
 grep -qF "must end with .json or .csv" "$TARGET_TMP/bad.log" || fail "report format not reported"
+grep -qF "sweep_active_guids is empty: that would delete every key under the prefix" "$TARGET_TMP/bad.log" || fail "empty active guids not reported"
 expect_error "foreign prefix, no criterion" "does not start the alias format of this collection" -e sweep_alias_prefix=lab-
 grep -qF "give sweep_expired_for" "$TARGET_TMP/bad.log" || fail "missing criterion not reported"
-expect_error "empty active guids" "sweep_active_guids is empty: that would delete every key under the prefix" \
-  -e '{"sweep_active_guids": []}'
-LITELLM_MASTER_KEY= expect_error "active guids a mapping, no master key" "sweep_active_guids must be a list of guids" \
+LITELLM_MASTER_KEY='' expect_error "active guids a mapping, no master key" "sweep_active_guids must be a list of guids" \
   -e '{"sweep_active_guids": {"abc12": 1}}'
 grep -qF "litellm_master_key is required" "$TARGET_TMP/bad.log" || fail "missing master key not reported"
 
