@@ -11,3 +11,9 @@ echo
 echo "== ansible-playbook wall time (role)"
 make --no-print-directory dist DIST_GOOS="$(go env GOOS)" DIST_GOARCH="$(go env GOARCH)" fake >/dev/null
 tests/scripts/with-collection.sh bench/role.sh
+echo
+echo "== litellm_key_info and the sweep over 20,000 keys (Go, module against the fake; cpu-s/op is load-independent)"
+(cd go && go test -run '^$' -bench 'KeyInfo20000|Sweep2000of20000' -benchtime "${BENCHTIME_SWEEP:-3x}" ./internal/keyinfo/)
+echo
+echo "== ansible-playbook wall time (litellm_key_info, playbooks/sweep_keys.yml)"
+tests/scripts/with-collection.sh bench/sweep.sh

@@ -24,6 +24,8 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	keys    map[string]*Key
 	deleted []DeletedKey
+	gen     uint64      // bumped by every write (see memstore_sorted.go)
+	sorted  sortedCache // the rows in the last List's order
 }
 
 // NewMemoryStore returns an empty in-memory store.
@@ -58,6 +60,7 @@ func (s *MemoryStore) Insert(_ context.Context, k *Key, opts InsertOptions) (boo
 	c := k.Clone()
 	c.normalize()
 	s.keys[k.Token] = c
+	s.gen++
 	return true, nil
 }
 
@@ -152,16 +155,17 @@ func (s *MemoryStore) List(_ context.Context, q ListQuery) (ListPage, error) {
 				rows = append(rows, row{d.Key, DeletedMeta{At: d.DeletedAt, By: ptr(d.DeletedBy)}})
 			}
 		}
+		s.mu.RUnlock()
+		by := compareKeys(q.SortBy, q.Asc)
+		slices.SortStableFunc(rows, func(a, b row) int { return by(a.k, b.k) })
 	} else {
-		for _, k := range s.keys {
+		for _, k := range s.sortedLocked(q.SortBy, q.Asc) { // filtering keeps the order
 			if match(k) {
 				rows = append(rows, row{k: k})
 			}
 		}
+		s.mu.RUnlock()
 	}
-	s.mu.RUnlock()
-	by := compareKeys(q.SortBy, q.Asc)
-	slices.SortStableFunc(rows, func(a, b row) int { return by(a.k, b.k) })
 	page := ListPage{Total: len(rows), Keys: []*Key{}}
 	start := (q.Page - 1) * q.Size
 	for i := start; i >= 0 && i < len(rows) && i < start+q.Size; i++ {
@@ -191,6 +195,7 @@ func (s *MemoryStore) Update(_ context.Context, token string, opts InsertOptions
 	next.Token = token
 	next.normalize()
 	s.keys[token] = next
+	s.gen++
 	return next.Clone(), nil
 }
 
@@ -228,6 +233,7 @@ func (s *MemoryStore) Delete(_ context.Context, tokens []string, deletedBy strin
 		}
 		s.deleted = append(s.deleted, DeletedKey{ID: newUUID(), Key: k.Clone(), DeletedAt: now, DeletedBy: deletedBy})
 		delete(s.keys, t)
+		s.gen++
 		done = append(done, t)
 	}
 	return done, nil

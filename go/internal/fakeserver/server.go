@@ -158,6 +158,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"/health/liveliness": {http.MethodGet: {public: true, handler: s.handleLiveliness}},
 		"/health/liveness":   {http.MethodGet: {public: true, handler: s.handleLiveliness}},
 		"/health/readiness":  {http.MethodGet: {public: true, handler: s.handleReadiness}},
+		"/_fake/keys":        {http.MethodPost: {admin: true, handler: s.handleFakeKeys}}, // fake-only, see fakekeys.go
 		"/_fake/faults": {
 			http.MethodGet:    {admin: true, handler: s.handleFaultsGet},
 			http.MethodPost:   {admin: true, handler: s.handleFaultsSet},

@@ -91,6 +91,14 @@ func TestEndpointAudit(t *testing.T) {
 	require.NoError(t, err)
 	call("ScanKeys")
 	assert.True(t, ok)
+	all, _, err := c.ListAllKeys(ctx, litellm.ListKeysOptions{}, 2)
+	require.NoError(t, err)
+	call("ListAllKeys")
+	assert.NotEmpty(t, all)
+	ok, err = c.ScanKeysParallel(ctx, 10, 2, func(litellm.Key) bool { return true })
+	require.NoError(t, err)
+	call("ScanKeysParallel")
+	assert.True(t, ok)
 
 	up, err := c.UpdateKey(ctx, &litellm.UpdateKeyRequest{Key: gk.Token, Models: &[]string{}, Duration: ptr("2h"),
 		MaxBudget: ptr(2.5), BudgetDuration: ptr("7d"), UserID: ptr("u2"), TeamID: ptr("t2"), Metadata: map[string]any{"b": 2},

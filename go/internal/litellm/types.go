@@ -17,7 +17,7 @@ type Key struct {
 	KeyAlias            *string        `json:"key_alias,omitempty"`
 	Models              []string       `json:"models,omitempty"`
 	Expires             *string        `json:"expires,omitempty"` // ISO-8601, nil = never
-	Spend               float64        `json:"spend,omitempty"`
+	Spend               *float64       `json:"spend,omitempty"`   // nil = the proxy did not say
 	MaxBudget           *float64       `json:"max_budget,omitempty"`
 	BudgetDuration      *string        `json:"budget_duration,omitempty"`
 	UserID              *string        `json:"user_id,omitempty"`

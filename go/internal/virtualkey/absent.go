@@ -31,6 +31,7 @@ func (e *Engine) absent(ctx context.Context, specs []Spec, found map[string][]li
 			continue
 		}
 		r.fill(&keys[0])
+		r.Spend = spendOf(keys)
 		if len(keys) > 1 {
 			e.warn(r.KeyAlias, multi, "%d keys have the alias %q: deleting all of them", len(keys), r.KeyAlias)
 		}
@@ -227,4 +228,18 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 		r.DeletedVia = ptr(DeletedViaDatabase)
 		e.warn(alias, multi, "deleted key %q directly in PostgreSQL, bypassing LiteLLM's own delete path and its audit hooks; proxies may keep accepting the key from their cache for up to 60 s", alias)
 	}
+}
+
+// spendOf is what the keys of one alias spent together, as the lookup that
+// found them reported it (the spend at deletion); nil when the proxy did not
+// report it for one of them.
+func spendOf(keys []litellm.Key) *float64 {
+	var sum float64
+	for _, k := range keys {
+		if k.Spend == nil {
+			return nil
+		}
+		sum += *k.Spend
+	}
+	return &sum
 }

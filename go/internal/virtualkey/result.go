@@ -28,6 +28,7 @@ type KeyResult struct {
 	Models            []string       `json:"models"`
 	UserID            *string        `json:"user_id"`
 	MaxBudget         *float64       `json:"max_budget"`
+	Spend             *float64       `json:"spend"` // USD spent, as the proxy last reported it; nil = unknown or no key
 	Metadata          map[string]any `json:"metadata"`
 	Created           bool           `json:"created"`
 	Updated           bool           `json:"updated"`
@@ -93,6 +94,7 @@ func (r *KeyResult) fill(k *litellm.Key) {
 	}
 	r.UserID = k.UserID
 	r.MaxBudget = k.MaxBudget
+	r.Spend = k.Spend
 	r.Metadata = k.Metadata
 }
 
