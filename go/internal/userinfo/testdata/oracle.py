@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """PyYAML oracle for the userinfo tests: one long-running process per test binary.
 
 Reads one JSON request per line on stdin and answers one JSON line on stdout:

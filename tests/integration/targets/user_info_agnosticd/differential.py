@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Helper of runme.sh: `prepare DIR` writes each case's files and a playbook of their calls; `compare DIR`
 checks the files, failures and result messages of AgnosticD's plugin and ours against the expected
 values. Random call sequences (AGNOSTICD_DIFF_RANDOM of them, default 40, seed AGNOSTICD_DIFF_SEED) are
@@ -32,14 +31,14 @@ def random_cases(rnd, n):
     def value(depth):
         r = rnd.random()
         if depth and r < 0.2:
-            return [value(depth - 1) for _ in range(rnd.randint(0, 2))]
+            return [value(depth - 1) for _i in range(rnd.randint(0, 2))]
         if depth and r < 0.4:
-            return {rnd.choice(STRINGS + ["k"]): value(depth - 1) for _ in range(rnd.randint(0, 2))}
+            return {rnd.choice(STRINGS + ["k"]): value(depth - 1) for _i in range(rnd.randint(0, 2))}
         return scalar()
 
     def text():
         if rnd.random() < 0.3:
-            return [rnd.choice(STRINGS) for _ in range(rnd.randint(0, 2))]
+            return [rnd.choice(STRINGS) for _i in range(rnd.randint(0, 2))]
         return rnd.choice(STRINGS)
 
     def call():
@@ -55,7 +54,7 @@ def random_cases(rnd, n):
             c["msg"], c["body"] = text(), text()
         r = rnd.random()
         if r < 0.5:
-            c["data"] = {rnd.choice(["key", "url", "a", "b"] + STRINGS): value(2) for _ in range(rnd.randint(0, 3))}
+            c["data"] = {rnd.choice(["key", "url", "a", "b"] + STRINGS): value(2) for _i in range(rnd.randint(0, 3))}
         elif r < 0.6:
             c["data"] = rnd.choice(["x", "", None, []])
         if rnd.random() < 0.25:
@@ -63,7 +62,7 @@ def random_cases(rnd, n):
         return c
 
     return [{"name": "random %d" % i, "files": {}, "calls": calls, "sequence": calls, "random": True}
-            for i, calls in enumerate([call() for _ in range(rnd.randint(1, 6))] for _ in range(n))]
+            for i, calls in enumerate([call() for _i in range(rnd.randint(1, 6))] for _j in range(n))]
 
 
 def all_cases():
@@ -75,7 +74,7 @@ def all_cases():
 def prepare(work):
     """Writes each case's files and a playbook with one task per call. The tasks' arguments are
     literal YAML, never templated: a template cannot yield .inf or .nan."""
-    cases, _ = all_cases()
+    cases = all_cases()[0]
     tasks, names = [], {impl: [] for impl in IMPLS}
     for impl, module in (("agnosticd", "agnosticd.core.agnosticd_user_info"),
                          ("ours", "rhpds.litellm_virtual_keys.agnosticd_user_info")):
