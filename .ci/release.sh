@@ -30,7 +30,8 @@ GIT_INDEX_FILE=$index git read-tree HEAD
 GIT_INDEX_FILE=$index git add -f bin/
 tree=$(GIT_INDEX_FILE=$index git write-tree)
 head=$(git rev-parse HEAD)
-platforms=$(cd bin && ls litellm_vk-* | sed 's/^litellm_vk-//; s/-/\//' | paste -sd' ')
+platforms=$(for f in bin/litellm_vk-*; do f=${f#bin/litellm_vk-}; printf '%s ' "${f/-//}"; done)
+platforms=${platforms% }
 commit=$(git commit-tree "$tree" -p "$head" -m "Release $version: module binaries for $platforms
 
 Built by make release from $head with $(go version | cut -d' ' -f3) (-trimpath, no VCS stamp):
