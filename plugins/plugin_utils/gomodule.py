@@ -40,7 +40,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN_DIR = os.path.join(ROOT, 'bin')
 
 _OS = {'linux': 'linux', 'darwin': 'darwin'}
-_ARCH = {'x86_64': 'amd64', 'amd64': 'amd64', 'x64': 'amd64', 'aarch64': 'arm64', 'arm64': 'arm64'}
+# uname -m (and Ansible's architecture fact) -> GOARCH; CPUs beyond PLATFORMS work when a binary was built for them.
+_ARCH = {'x86_64': 'amd64', 'amd64': 'amd64', 'aarch64': 'arm64', 'arm64': 'arm64',
+         'ppc64le': 'ppc64le', 's390x': 's390x', 'riscv64': 'riscv64'}
 
 
 class BinaryError(Exception):
@@ -68,17 +70,18 @@ def binary_for(module, system, machine):
             'a source checkout, which carry none. Install a release: `ansible-galaxy collection install %s` (Galaxy), '
             'the release tarball from %s, or type: git with version: a release tag; in a source checkout run `make build`'
             % (module, COLLECTION, ROOT, 'bin', COLLECTION, RELEASES))
-    if want is None or want not in PLATFORMS:
+    path = os.path.join(BIN_DIR, '%s-%s' % (BINARY, want.replace('/', '-'))) if want else None
+    if want in shipped:
+        return path
+    if want not in PLATFORMS:
         raise BinaryError(
             '%s: unsupported platform %s %s on the task host; supported: %s. Run the task on a supported host '
-            '(e.g. delegate_to: localhost)' % (module, system, machine, ', '.join(PLATFORMS)))
-    path = os.path.join(BIN_DIR, '%s-%s' % (BINARY, want.replace('/', '-')))
-    if want not in shipped:
-        raise BinaryError(
-            '%s: this copy of %s has no binary for %s (it has %s): install the release tarball from Galaxy or %s, '
-            'which holds all of %s, or in a source checkout run `make build GOOS=%s GOARCH=%s`'
-            % (module, COLLECTION, want, ', '.join(shipped), RELEASES, ', '.join(PLATFORMS), want.split('/')[0], want.split('/')[1]))
-    return path
+            '(e.g. delegate_to: localhost), or build this collection for it from a source checkout '
+            '(`make dist DIST_GOOS=... DIST_GOARCH=...`)' % (module, system, machine, ', '.join(PLATFORMS)))
+    raise BinaryError(
+        '%s: this copy of %s has no binary for %s (it has %s): install the release tarball from Galaxy or %s, '
+        'which holds all of %s, or in a source checkout run `make build GOOS=%s GOARCH=%s`'
+        % (module, COLLECTION, want, ', '.join(shipped), RELEASES, ', '.join(PLATFORMS), want.split('/')[0], want.split('/')[1]))
 
 
 def check_executable(module, path):

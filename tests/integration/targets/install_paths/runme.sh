@@ -6,7 +6,8 @@
 #   file, url    requirements files with type: file, and type: url from a local HTTP server
 #   git          a branch of a throw-away clone (fails: no binaries), then make release in it and the
 #                tag through git+file://<clone>,<tag> and a requirements file with type: git
-#   failures     a non-executable binary, an unsupported remote platform
+#   failures     an unsupported remote platform, a collection without the host's binary, a binary
+#                without exec bit
 #   remote       the remote path (binary copied to the host, platform from uname -sm) through a
 #                connection plugin that is not `local`
 set -euo pipefail
@@ -78,6 +79,11 @@ roundtrip url
 step "remote path: binary copied to the host, platform from uname -sm"
 roundtrip remote -e ansible_connection=fake_remote
 FAKE_UNAME="Linux armv7l" fails remote-armv7l "unsupported platform Linux armv7l on the task host; supported: linux/amd64, linux/arm64, darwin/amd64, darwin/arm64" \
+  -e ansible_connection=fake_remote
+
+step "a collection without the binary of the host's platform"
+rm "$coll/ansible_collections/rhpds/litellm_virtual_keys/bin/litellm_vk-linux-arm64"
+FAKE_UNAME="Linux aarch64" fails no-linux-arm64 "has no binary for linux/arm64 (it has darwin/amd64, darwin/arm64, linux/amd64): install the release tarball" \
   -e ansible_connection=fake_remote
 
 step "a binary without its exec bit"
