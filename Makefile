@@ -46,6 +46,9 @@ help:
 
 build:
 	@cd go && CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build -tags "$(GOTAGS)" -trimpath -ldflags "$(LDFLAGS)" -o ../bin/$(BINARY)-$(GOOS)-$(GOARCH) ./cmd/$(BINARY)
+	@for d in plugins/modules/*.yml; do m=$$(basename "$$d" .yml); \
+	  printf '# Documentation anchor of the Go module rhpds.litellm_virtual_keys.%s, written by make build:\n# ansible-doc finds it and reads %s.yml next to it. Tasks never run it: plugins/action/%s.py\n# runs the module from bin/$(BINARY)-<os>-<arch>.\n' "$$m" "$$m" "$$m" >"plugins/modules/$$m.sh"; \
+	done
 	@echo "built bin/$(BINARY)-$(GOOS)-$(GOARCH) (every module, for $(GOOS)/$(GOARCH))"
 
 # bin/ holds exactly DIST_PLATFORMS, plus their SHA256SUMS; binaries of make build, and the per-module
@@ -99,4 +102,4 @@ bench: deps
 	@tests/scripts/bench.sh
 
 clean:
-	rm -rf dist build bin go/bin $(addprefix plugins/modules/,$(MODULES))
+	rm -rf dist build bin go/bin $(addprefix plugins/modules/,$(MODULES)) plugins/modules/*.sh

@@ -23,11 +23,12 @@ make --no-print-directory dist
 tarball=dist/rhpds-litellm_virtual_keys-$version.tar.gz
 [ -f "$tarball" ] || die "make dist did not write $tarball"
 
-# The tag's tree: HEAD's tree plus bin/ (gitignored on branches, so added through a private index).
+# The tag's tree: HEAD's tree plus bin/ and the doc anchors plugins/modules/*.sh (build outputs,
+# gitignored on branches), added through a private index.
 index=$(mktemp "${TMPDIR:-/tmp}/release-index.XXXXXX")
 trap 'rm -f "$index"' EXIT
 GIT_INDEX_FILE=$index git read-tree HEAD
-GIT_INDEX_FILE=$index git add -f bin/
+GIT_INDEX_FILE=$index git add -f bin/ plugins/modules/*.sh
 tree=$(GIT_INDEX_FILE=$index git write-tree)
 head=$(git rev-parse HEAD)
 platforms=$(for f in bin/litellm_vk-*; do f=${f#bin/litellm_vk-}; printf '%s ' "${f/-//}"; done)

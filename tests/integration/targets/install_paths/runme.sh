@@ -107,7 +107,8 @@ sed 's/^/    /' "$tmp/release.log" | grep 'release '
 [ "$(git -C "$clone" cat-file -t "$version")" = tag ] || { echo "make release made no annotated tag $version"; exit 1; }
 [ "$(git -C "$clone" rev-parse "$version^{commit}^")" = "$(git -C "$clone" rev-parse HEAD)" ] \
   || { echo "the release commit is not a child of HEAD"; exit 1; }
-git -C "$clone" ls-tree -r --name-only "$branch" | grep -q '^bin/' && { echo "branch $branch carries binaries"; exit 1; }
+git -C "$clone" ls-tree -r --name-only "$branch" | grep -q -E '^bin/|^plugins/modules/.*[.]sh$' && { echo "branch $branch carries build outputs"; exit 1; }
+git -C "$clone" ls-tree -r --name-only "$version" | grep -q -x plugins/modules/litellm_key.sh || { echo "the tag lacks the doc anchors"; exit 1; }
 python3 "$here/check_tarball.py" "$clone/dist/$(basename "$tarball")" >/dev/null
 [ "$(git -C "$clone" show "$version:bin/SHA256SUMS")" = "$(tar -xzOf "$clone/dist/$(basename "$tarball")" bin/SHA256SUMS)" ] \
   || { echo "the tag's binaries differ from the release tarball's"; exit 1; }
