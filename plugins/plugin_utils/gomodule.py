@@ -152,7 +152,7 @@ class GoModuleAction(ActionBase):
         return self._parse_returned_data(dict(rc=rc, stdout=out, stderr=err))
 
     def _remote_platform(self, task_vars):
-        facts = task_vars.get('ansible_facts') or {}
+        facts = {} if self._task.delegate_to else task_vars.get('ansible_facts') or {}  # a delegate's facts may be another host's
         if facts.get('system') and facts.get('architecture'):
             return facts['system'], facts['architecture']
         res = self._low_level_execute_command('uname -sm', sudoable=False)
