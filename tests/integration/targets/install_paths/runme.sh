@@ -55,7 +55,7 @@ fatal = [l for l in out.splitlines() if l.startswith("fatal: ")]
 assert len(fatal) == 1, f"want one failed task, got {fatal}"
 msg = json.loads(fatal[0].split("=> ", 1)[1])["msg"]
 assert "\n" not in msg and text in msg, f"msg {msg!r} lacks {text!r}"
-print("ok: " + sys.argv[0] if False else "ok: fails with: " + msg[:160] + ("..." if len(msg) > 160 else ""))
+print("ok: fails with: " + msg[:160] + ("..." if len(msg) > 160 else ""))
 PY
 }
 
