@@ -4,6 +4,7 @@
 #   provision   single-user provision of a new key (playbooks/provision_key.yml)
 #   reprovision single-user provision of an existing key (known key from the data file)
 #   multi25     25-user provision + destroy (two ansible-playbook runs)
+#   tasks30     30 litellm_key tasks in a loop (a missing key, 1 request each): the cost of a module task
 # Needs ANSIBLE_COLLECTIONS_PATH with the installed collection and FAKE_LITELLM (run it through
 # tests/scripts/with-collection.sh, as `make bench` does). Uses hyperfine when installed, else
 # /usr/bin/time over RUNS runs. Never prints the master key.
@@ -36,13 +37,24 @@ $pb $destroy -e guid=\$g -e num_users=25 >/dev/null
 EOS
 # shellcheck disable=SC2086  # $pb and $prov are word lists: command, options and their values
 $pb $prov -e guid=bench-same -e output_dir="$work/same" >/dev/null   # the key re-provisioned below
+cat >"$work/tasks30.yml" <<'EOS'
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - rhpds.litellm_virtual_keys.litellm_key:
+        api_url: "{{ lookup('env', 'LITELLM_URL') }}"
+        key_alias: "bench-missing-{{ item }}"
+        state: absent
+      loop: "{{ range(30) | list }}"
+EOS
 
-declare -a names=(baseline provision reprovision multi25)
+declare -a names=(baseline provision reprovision multi25 tasks30)
 declare -a cmds=(
   "$pb $work/debug.yml"
   "$pb $prov -e guid=b\$RANDOM\$RANDOM -e output_dir=$work/new"
   "$pb $prov -e guid=bench-same -e output_dir=$work/same"
   "bash $work/multi.sh"
+  "$pb $work/tasks30.yml"
 )
 echo "ansible-playbook wall time, $(nproc) cores, ansible-core $(ansible --version | sed -n '1s/.*core \([0-9.]*\).*/\1/p'), $RUNS runs each"
 if command -v hyperfine >/dev/null; then

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
@@ -130,7 +131,7 @@ func quote(s string) string {
 	return b.String()
 }
 
-var jsonInt = regexp.MustCompile(`^-?[0-9]+$`)
+var jsonInt = newLazyRegexp(`^-?[0-9]+$`)
 
 // formatFloat writes f so that a YAML 1.1 loader reads a float: YAML 1.1
 // needs a dot in the mantissa and a sign in the exponent.
@@ -213,7 +214,7 @@ func encodeDocument(m *omap) string {
 
 // plainKey matches keys that read better unquoted and cannot be mistaken for
 // anything but a string once plainValue has ruled out yes/no/null and friends.
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+var plainKey = newLazyRegexp(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 func keyText(k mapKey) string {
 	if k.raw {
@@ -281,14 +282,26 @@ func writeValue(b *strings.Builder, v any, indent int) {
 
 // ---------------------------------------------------------------- reading
 
+// lazyRegexp is a regexp compiled when first used: this module shares its
+// binary with the others (go/cmd/litellm_vk), which should not pay for
+// compiling these at every start.
+type lazyRegexp struct{ compiled func() *regexp.Regexp }
+
+func newLazyRegexp(expr string) lazyRegexp {
+	return lazyRegexp{sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
+}
+
+// MatchString reports whether s matches, compiling the expression first if needed.
+func (l lazyRegexp) MatchString(s string) bool { return l.compiled().MatchString(s) }
+
 // PyYAML's implicit resolvers (yaml/resolver.py, YAML 1.1).
 var (
-	yaml11Bool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
-	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
-	yaml11Null  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
-	yaml11Time  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
-	yaml11Other = regexp.MustCompile(`^(?:<<|=)$`)
+	yaml11Bool  = newLazyRegexp(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	yaml11Float = newLazyRegexp(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yaml11Int   = newLazyRegexp(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	yaml11Null  = newLazyRegexp(`^(?:~|null|Null|NULL|)$`)
+	yaml11Time  = newLazyRegexp(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	yaml11Other = newLazyRegexp(`^(?:<<|=)$`)
 )
 
 // plainValue gives a plain (unquoted) scalar the meaning PyYAML gives it.

@@ -78,8 +78,10 @@ func invalid(format string, a ...any) error {
 var (
 	// aliasPattern is LiteLLM's own key_alias rule (enforced by proxies with
 	// enable_key_alias_format_validation): 2-255 characters from
-	// a-zA-Z0-9_-/.@, starting and ending with a letter or digit.
-	aliasPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_\-/.@]{0,253}[A-Za-z0-9]$`)
+	// a-zA-Z0-9_-/.@, starting and ending with a letter or digit. The length is
+	// checked apart: a counted {0,253} costs 0.6 ms to compile at every start of
+	// the module binary, for every module it serves.
+	aliasPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_\-/.@]*[A-Za-z0-9]$`)
 	durationPattern = regexp.MustCompile(`^[0-9]+(s|m|h|d|w|mo)$`)
 )
 
@@ -102,7 +104,7 @@ func ValidateAlias(alias, state string) error {
 	if strings.Contains(alias, "..") {
 		return invalid("invalid key_alias %q: it contains '..', which LiteLLM refuses", alias)
 	}
-	if !aliasPattern.MatchString(alias) {
+	if len(alias) > 255 || !aliasPattern.MatchString(alias) {
 		return invalid("invalid key_alias %q: use 2-255 characters from a-z A-Z 0-9 _ - / . @, starting and ending with a letter or digit", alias)
 	}
 	return nil

@@ -8,8 +8,11 @@
 # as Ansible runs a binary module (an args file as argv[1]), to keep 40 runs within seconds.
 set -euo pipefail
 : "${FAKE_LITELLM:?run me through tests/integration/run.sh}"
-module="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys/plugins/modules/litellm_key"
-[ -x "$module" ] || { echo "no installed litellm_key module at $module"; exit 1; }
+# The multi-call binary for this platform; called by the module's name, as the action plugin does.
+binary="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys/bin/litellm_vk-$(go env GOOS)-$(go env GOARCH)"
+[ -x "$binary" ] || { echo "no installed module binary at $binary"; exit 1; }
+module="$TARGET_TMP/litellm_key"
+ln -sf "$binary" "$module"
 pids=()
 stop() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap stop EXIT

@@ -5,12 +5,12 @@
 set -euo pipefail
 m=litellm_key_info
 coll="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys"
-bin="$coll/plugins/modules/$m"
+bin="$coll/bin/litellm_vk-$(go env GOOS)-$(go env GOARCH)"
 [ -x "$bin" ] || { echo "$bin is missing or not executable in the installed collection"; exit 1; }
 grep -qx "    - $m" "$coll/meta/runtime.yml" || { echo "$m is not in the litellm action group"; exit 1; }
 ansible-doc -j "rhpds.litellm_virtual_keys.$m" >"$TARGET_TMP/doc.json"
 echo '{"zz_not_an_option": 1}' >"$TARGET_TMP/args.json"
-"$bin" "$TARGET_TMP/args.json" >"$TARGET_TMP/out.json" || true
+"$bin" "$m" "$TARGET_TMP/args.json" >"$TARGET_TMP/out.json" || true
 play="$TARGET_TMP/examples.yml"
 python3 - "$m" "$TARGET_TMP/doc.json" "$TARGET_TMP/out.json" "$coll/plugins/modules/$m.yml" "$play" <<'PY'
 import json, re, sys, yaml
