@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import os
 import platform
@@ -114,11 +115,29 @@ def run_local(module, path, args, env=None):
     return proc.returncode, to_text(proc.stdout, errors='surrogate_or_strict'), to_text(proc.stderr, errors='surrogate_or_replace')
 
 
+def _parse_takes_profile():
+    """ansible-core 2.19 added a required serialization profile to ActionBase._parse_returned_data."""
+    try:
+        return 'profile' in inspect.signature(ActionBase._parse_returned_data).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+_PARSE_TAKES_PROFILE = _parse_takes_profile()
+
+
 class GoModuleAction(ActionBase):
     """Action plugin of a Go module of this collection; subclasses set MODULE."""
 
     MODULE = None
     TRANSFERS_FILES = True
+
+    def _parse_result(self, res):
+        # Binary modules speak the 'legacy' JSON profile, the one ansible-core 2.19 gives every
+        # non-Python module; 2.14-2.18 take no profile.
+        if _PARSE_TAKES_PROFILE:
+            return self._parse_returned_data(res, 'legacy')  # pylint: disable=too-many-function-args
+        return self._parse_returned_data(res)
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -149,7 +168,7 @@ class GoModuleAction(ActionBase):
         self._compute_environment_string(task_env)
         env.update((to_native(k), to_native(v)) for k, v in task_env.items())
         rc, out, err = run_local(module, path, module_args, env)
-        return self._parse_returned_data(dict(rc=rc, stdout=out, stderr=err))
+        return self._parse_result(dict(rc=rc, stdout=out, stderr=err))
 
     def _remote_platform(self, task_vars):
         facts = {} if self._task.delegate_to else task_vars.get('ansible_facts') or {}  # a delegate's facts may be another host's
@@ -177,6 +196,6 @@ class GoModuleAction(ActionBase):
             cmd = self._connection._shell.build_module_command(self._compute_environment_string(), None, remote_bin,
                                                                arg_path=remote_args).strip()
             res = self._low_level_execute_command(cmd, sudoable=True)
-            return self._parse_returned_data(res)
+            return self._parse_result(res)
         finally:
             self._remove_tmp_path(tmpdir)
