@@ -10,6 +10,7 @@
 # Needs ANSIBLE_COLLECTIONS_PATH with the installed collection and FAKE_LITELLM (run it through
 # tests/scripts/with-collection.sh, as `make bench` does). Uses hyperfine (RUNS runs, default 10).
 # Never prints the master key.
+# shellcheck disable=SC2086  # $pb, $prov and $destroy are command lines, split on purpose
 set -euo pipefail
 : "${ANSIBLE_COLLECTIONS_PATH:?run through tests/scripts/with-collection.sh}"
 : "${FAKE_LITELLM:?run through tests/scripts/with-collection.sh}"
