@@ -6,6 +6,7 @@
 #   cycle1      single-user provision + destroy (two ansible-playbook runs)
 #   cycle200    200-user provision + destroy
 #   cycle1000   1000-user provision + destroy (CYCLE_RUNS runs, default 3)
+#   tasks30     30 litellm_key tasks in a loop (a missing key, 1 request each): the cost of a module task
 # and the figures the role's targets are stated in: provision - baseline, and cycle1000 / cycle1.
 # Needs ANSIBLE_COLLECTIONS_PATH with the installed collection and FAKE_LITELLM (run it through
 # tests/scripts/with-collection.sh, as `make bench` does). Uses hyperfine (RUNS runs, default 10).
@@ -45,9 +46,20 @@ $pb $destroy -e guid=\$g -e num_users=\$n -e output_dir=$work/cycle-\$g >/dev/nu
 rm -rf $work/cycle-\$g
 EOS
 $pb $prov -e guid=bench-same -e output_dir="$work/same" >/dev/null   # the key re-provisioned below
+cat >"$work/tasks30.yml" <<'EOS'
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - rhpds.litellm_virtual_keys.litellm_key:
+        api_url: "{{ lookup('env', 'LITELLM_URL') }}"
+        key_alias: "bench-missing-{{ item }}"
+        state: absent
+      loop: "{{ range(30) | list }}"
+EOS
+export LITELLM_URL=$url
 
-declare -a names=(baseline provision reprovision cycle1 cycle200 cycle1000)
-declare -a runs=("$RUNS" "$RUNS" "$RUNS" "$RUNS" "$RUNS" "$CYCLE_RUNS")
+declare -a names=(baseline provision reprovision cycle1 cycle200 cycle1000 tasks30)
+declare -a runs=("$RUNS" "$RUNS" "$RUNS" "$RUNS" "$RUNS" "$CYCLE_RUNS" "$RUNS")
 declare -a cmds=(
   "$pb $work/debug.yml"
   "$pb $prov -e guid=b\$RANDOM\$RANDOM -e output_dir=$work/new"
@@ -55,6 +67,7 @@ declare -a cmds=(
   "bash $work/cycle.sh 1"
   "bash $work/cycle.sh 200"
   "bash $work/cycle.sh 1000"
+  "$pb $work/tasks30.yml"
 )
 echo "ansible-playbook wall time, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ansible-core $(ansible --version | sed -n '1s/.*core \([0-9.]*\).*/\1/p')"
 for i in "${!names[@]}"; do

@@ -4,7 +4,8 @@
 """Controller shim of rhpds.litellm_virtual_keys.agnosticd_user_info.
 
 Resolves ``action`` and ``output_dir`` from play variables exactly like AgnosticD, runs the Go module
-binary on the controller (whatever host the play targets) and prints the result like ``debug``.
+binary for the controller's platform (plugins/plugin_utils/gomodule.py) on the controller, whatever
+host the play targets, and prints the result like ``debug``.
 All file logic lives in the Go module (go/internal/userinfo).
 """
 from __future__ import absolute_import, division, print_function
@@ -12,16 +13,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
-import subprocess
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.action import ActionBase
+from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.gomodule import BinaryError, binary_for, controller_platform, run_local
 
 MODULE = 'rhpds.litellm_virtual_keys.agnosticd_user_info'
 # AgnosticD's options, plus output_dir and action to override the resolution from play variables.
-VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'data_prefix', 'output_dir', 'action'))
+VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'users', 'data_prefix', 'output_dir', 'action'))
 
 
 class ActionModule(ActionBase):
@@ -52,28 +51,22 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         args['output_dir'] = self._first(args.get('output_dir'), task_vars.get('output_dir'), localhost.get('output_dir'),
                                          task_vars.get('playbook_dir'), '.')
-        args['action'] = self._first(args.get('action'), task_vars.get('ACTION'), localhost.get('ACTION'), 'provision')
+        # Only an undefined ACTION falls through to localhost's: an empty one means provision.
+        action = task_vars.get('ACTION') if 'ACTION' in task_vars else localhost.get('ACTION')
+        args['action'] = self._first(args.get('action'), action, 'provision')
         args.update(_ansible_check_mode=bool(self._task.check_mode), _ansible_diff=bool(self._task.diff),
                     _ansible_no_log=bool(self._play_context.no_log), _ansible_module_name='agnosticd_user_info')
 
-        found = self._shared_loader_obj.module_loader.find_plugin_with_context(MODULE, collection_list=self._task.collections)
-        path = found.plugin_resolved_path if found.resolved else None
-        if not path or not os.access(path, os.X_OK) or path.endswith(('.yml', '.yaml')):
-            result.update(failed=True, msg='cannot find the binary of %s (build it with `make build`)' % MODULE)
+        try:  # on the controller, whatever host the play targets: the files are the controller's
+            rc, stdout, stderr = run_local('agnosticd_user_info', binary_for('agnosticd_user_info', *controller_platform()), args)
+        except BinaryError as e:
+            result.update(failed=True, msg=to_text(e))
             return result
-
-        fd, args_path = tempfile.mkstemp(prefix='agnosticd_user_info-', suffix='.json')  # mode 0600
         try:
-            with os.fdopen(fd, 'w') as fh:
-                json.dump(args, fh)
-            proc = subprocess.run([path, args_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-        finally:
-            os.unlink(args_path)
-        try:
-            result.update(json.loads(to_text(proc.stdout, errors='surrogate_or_strict')))
+            result.update(json.loads(stdout))
         except ValueError:
-            result.update(failed=True, msg='MODULE FAILURE', rc=proc.returncode,
-                          module_stdout=to_native(proc.stdout), module_stderr=to_native(proc.stderr))
+            result.update(failed=True, msg='MODULE FAILURE', rc=rc,
+                          module_stdout=to_native(stdout), module_stderr=to_native(stderr))
         result.setdefault('failed', False)
         result['_ansible_verbose_always'] = True
         return result

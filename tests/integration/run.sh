@@ -16,7 +16,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  [ "${KEEP_WORK:-}" = 1 ] && echo "integration work dir kept: $work" || rm -rf "$work"
+  if [ "${KEEP_WORK:-}" = 1 ]; then echo "integration work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -29,8 +29,7 @@ start_fake() {
   local out="$work/$name.out"
   "$FAKE_LITELLM" --port 0 "$@" >"$out" 2>"$work/$name.err" &
   pids+=($!)
-  local i
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     fake_url=$(head -n 1 "$out" 2>/dev/null)
     case "$fake_url" in http://*) return 0 ;; esac
     sleep 0.05
@@ -46,7 +45,7 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
   export LITELLM_PG_URL=$fake_url
 fi
 
-cd "$here"
+cd "$here" || exit 1
 targets=${TARGETS:-$(ls targets)}
 passed=0; failed=0; failed_names=()
 for t in $targets; do

@@ -5,11 +5,15 @@
 #   3. go test -race over every package, the PostgreSQL tests included (they fail, not skip,
 #      when the database is missing: LITELLM_REQUIRE_POSTGRES=1)
 #   4. every fuzz target, briefly (FUZZTIME, default 3s each)
-#   5. make dist for this machine, then the ansible-playbook integration targets against the
-#      collection installed from that tarball
+#   5. make dist (the release tarball, every platform), then the ansible-playbook integration
+#      targets against the collection installed from that tarball
+#   6. ansible-test sanity in the git tree and in the unpacked tarball (tests/scripts/sanity.sh)
+#   7. a subset of the integration targets on ansible-core 2.19 from Debian trixie
+#      (tests/scripts/ansible-core-next.sh; NEXT_TARGETS="..." to choose others)
 # and last a line "N passed, M failed" summing Go tests, fuzz targets and integration targets.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck disable=SC2034  # the repository's absolute path, for sections that cd elsewhere
 root=$(pwd)
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 
@@ -59,16 +63,36 @@ while read -r pkg fn; do
 done < <(cd go && go test -list '^Fuzz' ./... 2>/dev/null | awk '/^Fuzz/{f[n++]=$1} /^ok/{for(i=0;i<n;i++) print $2, f[i]; n=0}')
 
 section "collection tarball + integration (ansible-playbook)"
-hostos=$(go env GOOS); hostarch=$(go env GOARCH)
-if make --no-print-directory dist DIST_GOOS="$hostos" DIST_GOARCH="$hostarch" fake >"$work/dist.log" 2>&1; then
+if make --no-print-directory dist fake >"$work/dist.log" 2>&1; then
   itlog="$work/integration.log"
   tests/scripts/with-collection.sh tests/integration/run.sh 2>&1 | tee "$itlog"
   ip=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$itlog" | tail -1)
-  if=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$itlog" | tail -1)
-  [ -n "$ip" ] || { ip=0; if=1; echo "integration runner did not finish"; }
-  passed=$((passed+ip)); failed=$((failed+if))
+  ifail=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$itlog" | tail -1)
+  [ -n "$ip" ] || { ip=0; ifail=1; echo "integration runner did not finish"; }
+  passed=$((passed+ip)); failed=$((failed+ifail))
 else
   cat "$work/dist.log"; failed=$((failed+1)); echo "FAIL make dist"
+fi
+
+section "ansible-test sanity (git tree, then the release tarball)"
+tarball="dist/rhpds-litellm_virtual_keys-$(sed -n 's/^version: *//p' galaxy.yml).tar.gz"
+if tests/scripts/sanity.sh; then passed=$((passed+1)); else failed=$((failed+1)); fi
+if [ ! -f "$tarball" ]; then failed=$((failed+1)); echo "FAIL sanity: no $tarball"
+elif tests/scripts/sanity.sh "$tarball"; then passed=$((passed+1)); else failed=$((failed+1)); fi
+
+section "ansible-core 2.19 (Debian trixie): ${NEXT_TARGETS:=role_lifecycle role_multi_user user_info_files litellm_key_examples}"
+if [ -f "$tarball" ] && tests/scripts/ansible-core-next.sh >"$work/next.log" 2>&1; then
+  sed 's/^/  /' "$work/next.log"
+  nextlog="$work/integration-next.log"
+  TARGETS="$NEXT_TARGETS" tests/scripts/ansible-core-next.sh tests/scripts/with-collection.sh tests/integration/run.sh 2>&1 | tee "$nextlog" | sed 's/^/  2.19: /'
+  np=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$nextlog" | tail -1)
+  nf=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$nextlog" | tail -1)
+  [ -n "$np" ] || { np=0; nf=1; echo "integration runner (2.19) did not finish"; }
+  passed=$((passed+np)); failed=$((failed+nf))
+  # meta/runtime.yml's requires_ansible must hold the 2.19 just tested
+  if tests/scripts/ansible-core-next.sh /usr/bin/python3 tests/scripts/metadata_check.py; then passed=$((passed+1)); else failed=$((failed+1)); fi
+else
+  cat "$work/next.log" 2>/dev/null; failed=$((failed+1)); echo "FAIL ansible-core 2.19 setup"
 fi
 
 echo

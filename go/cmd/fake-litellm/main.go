@@ -1,5 +1,6 @@
 // Command fake-litellm is a LiteLLM-compatible key-management server for tests
-// and offline demos. See internal/fakeserver and the README.
+// and offline demos. See internal/fakeserver, docs/litellm-api.md (the contract
+// it follows, with --era for the release family) and the README.
 package main
 
 import (

@@ -86,7 +86,7 @@ func TestCoercion(t *testing.T) {
 		goKey string
 		want  any
 	}{
-		{"bool yes", "validate_certs", "yes", "Verify", false == false},
+		{"bool yes", "validate_certs", "yes", "Verify", true},
 		{"bool NO", "validate_certs", "NO", "Verify", false},
 		{"bool On", "validate_certs", "On", "Verify", true},
 		{"bool off", "validate_certs", "off", "Verify", false},

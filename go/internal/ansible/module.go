@@ -7,7 +7,9 @@
 // argument spec and masks nothing for binary modules, so this package does
 // what Python's AnsibleModule does: it coerces and validates parameters
 // declared as a tagged Go struct (see Spec), reports errors in Ansible's own
-// words, and masks every secret across the whole result.
+// words, and masks every secret across the whole result. What Ansible does
+// with a binary module, and so what this package relies on, is described in
+// docs/ansible-binary-modules.md.
 package ansible
 
 import (
@@ -45,6 +47,7 @@ type Module struct {
 	diffMode  bool
 	verbosity int
 	noLog     bool
+	args      []byte // the args file as read, for KeyOrder
 
 	mu           sync.Mutex
 	given        map[string]bool
@@ -145,7 +148,7 @@ func Main[P any](name string, fn RunFunc[P]) {
 // Execute runs fn for the args JSON and returns exactly what the module would
 // print. It never panics: a panic in fn becomes a failed result.
 func Execute[P any](ctx context.Context, name string, args []byte, fn RunFunc[P]) []byte {
-	m := &Module{name: name, given: map[string]bool{}, secrets: map[string]struct{}{}}
+	m := &Module{name: name, args: args, given: map[string]bool{}, secrets: map[string]struct{}{}}
 	res := map[string]any{}
 	var invocation map[string]any
 
@@ -259,7 +262,7 @@ func (m *Module) finish(res map[string]any, invocation map[string]any) []byte {
 	if err != nil {
 		return failureJSON("internal error: cannot encode the result")
 	}
-	return out
+	return unmarkNonFinite(out)
 }
 
 // normalize turns typed values (structs, typed slices) into the generic JSON
@@ -299,6 +302,7 @@ func toObject(v any) (map[string]any, error) {
 }
 
 func decodeArgs(b []byte) (map[string]any, error) {
+	b, nonFinite := markNonFinite(b) // see nonfinite.go
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var raw any
@@ -311,6 +315,9 @@ func decodeArgs(b []byte) (map[string]any, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, errors.New("the module's args file must hold a JSON object")
+	}
+	if nonFinite {
+		restoreNonFinite(obj)
 	}
 	return obj, nil
 }

@@ -13,24 +13,37 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestContract pins the LiteLLM contract (../shared/spec/litellm-api.md)
-// against both stores.
+// TestContract pins the LiteLLM contract (docs/litellm-api.md) against both
+// stores, in both eras.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	for _, kind := range allStores() {
-		t.Run(kind.name, func(t *testing.T) {
-			e := newEnv(t, kind)
-			t.Run("auth", func(t *testing.T) { testAuth(t, e) })
-			t.Run("generate", func(t *testing.T) { testGenerate(t, e) })
-			t.Run("generate errors", func(t *testing.T) { testGenerateErrors(t, e) })
-			t.Run("info", func(t *testing.T) { testInfo(t, e) })
-			t.Run("list", func(t *testing.T) { testList(t, e) })
-			t.Run("delete", func(t *testing.T) { testDelete(t, e) })
-			t.Run("update", func(t *testing.T) { testUpdate(t, e) })
-			t.Run("block", func(t *testing.T) { testBlock(t, e) })
-			t.Run("models and health", func(t *testing.T) { testModelsHealth(t, e) })
-			t.Run("concurrent alias", func(t *testing.T) { testConcurrentAlias(t, e) })
-		})
+		for _, era := range Eras {
+			t.Run(kind.name+"/"+era.String(), func(t *testing.T) {
+				t.Parallel()
+				e := newEraEnv(t, kind, era)
+				testContract(t, e)
+			})
+		}
 	}
+}
+
+func testContract(t *testing.T, e *env) {
+	t.Run("auth", func(t *testing.T) { testAuth(t, e) })
+	t.Run("generate", func(t *testing.T) { testGenerate(t, e) })
+	t.Run("generate errors", func(t *testing.T) { testGenerateErrors(t, e) })
+	t.Run("info", func(t *testing.T) { testInfo(t, e) })
+	t.Run("list", func(t *testing.T) { testList(t, e) })
+	t.Run("delete", func(t *testing.T) { testDelete(t, e) })
+	t.Run("update", func(t *testing.T) { testUpdate(t, e) })
+	t.Run("block", func(t *testing.T) { testBlock(t, e) })
+	t.Run("models and health", func(t *testing.T) { testModelsHealth(t, e) })
+	t.Run("concurrent alias", func(t *testing.T) { testConcurrentAlias(t, e) })
+	t.Run("durations", func(t *testing.T) { testDurationErrors(t, e) })
+	t.Run("custom keys and aliases", func(t *testing.T) { testCustomKeysAndAliases(t, e) })
+	t.Run("update by era", func(t *testing.T) { testUpdateEra(t, e) })
+	t.Run("list sort and status", func(t *testing.T) { testListSortStatus(t, e) })
+	t.Run("block and regenerate", func(t *testing.T) { testBlockRegenerate(t, e) })
 }
 
 func testAuth(t *testing.T, e *env) {
@@ -188,13 +201,13 @@ func testGenerateErrors(t *testing.T, e *env) {
 		{"duplicate alias", `{"key_alias":"dup-a"}`, 400,
 			envelopeOf("Key with alias 'dup-a' already exists. Unique key aliases across all keys are required.", "bad_request_error", "key_alias", "400")},
 		{"negative max_budget", `{"max_budget":-1}`, 400,
-			envelopeOf("{'error': 'max_budget cannot be negative. Received: -1.0'}", "internal_server_error", "None", "400")},
+			envelopeOf(byEra(e, "{'error': 'max_budget cannot be negative. Received: -1.0'}",
+				"{'error': 'max_budget must be a non-negative finite number. Received: -1.0'}"), "internal_server_error", "None", "400")},
+		{"negative soft_budget", `{"soft_budget":-0.5}`, 400,
+			envelopeOf(byEra(e, "{'error': 'soft_budget cannot be negative. Received: -0.5'}",
+				"{'error': 'soft_budget must be a non-negative finite number. Received: -0.5'}"), "internal_server_error", "None", "400")},
 		{"custom key without sk-", `{"key":"abcd-1234-wxyz"}`, 400,
 			envelopeOf(`{'error': "Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: abcd****wxyz"}`, "internal_server_error", "None", "400")},
-		{"bad duration", `{"duration":"5x"}`, 400,
-			envelopeOf(`{'error': "Invalid duration '5x'. Use a format like '1h', '24h', '7d', or '30d'."}`, "internal_server_error", "None", "400")},
-		{"duration without unit", `{"duration":"10"}`, 400,
-			envelopeOf(`{'error': "Invalid duration '10'. Use a format like '1h', '24h', '7d', or '30d'."}`, "internal_server_error", "None", "400")},
 		{"alias not a string", `{"key_alias":123}`, 422,
 			`{"detail":[{"type":"string_type","loc":["body","key_alias"],"msg":"Input should be a valid string","input":123}]}`},
 		{"models not a list", `{"models":"m1"}`, 422,
@@ -276,8 +289,10 @@ func testList(t *testing.T, e *env) {
 		l = listOf(t, e, "user_id=list-user&size=100")
 		assert.Len(t, l["keys"], 12)
 		assert.Equal(t, 1.0, l["total_pages"])
-		l = listOf(t, e, "user_id=list-user&sort_order=asc&size=1")
+		l = listOf(t, e, "user_id=list-user&sort_by=created_at&sort_order=asc&size=1")
 		assert.Equal(t, []any{tokens[0]}, l["keys"])
+		l = listOf(t, e, "user_id=list-user&sort_order=asc&size=1")
+		assert.Equal(t, []any{tokens[11]}, l["keys"], "sort_order without sort_by is ignored")
 		l = listOf(t, e, "user_id=nobody")
 		assert.Equal(t, []any{}, l["keys"])
 		assert.Equal(t, 0.0, l["total_count"])
@@ -422,16 +437,23 @@ func testUpdate(t *testing.T, e *env) {
 		assert.Equal(t, []any{}, info()["models"])
 	})
 	t.Run("errors", func(t *testing.T) {
-		r := e.call("POST", "/key/update", map[string]any{"key": "sk-unknown-upd"})
-		require.Equal(t, 401, r.status)
-		assert.JSONEq(t, envelopeOf("Authentication Error: invalid user key - user key does not exist in db. User Key=sk-unknown-upd", "internal_server_error", "None", "401"), string(r.raw))
+		r := e.call("POST", "/key/update", map[string]any{"key": "sk-unknown-upd", "duration": "soon"})
+		require.Equal(t, byEra(e, 401, 404), r.status, "the key is looked up before the duration is parsed")
+		assert.JSONEq(t, byEra(e,
+			envelopeOf("Authentication Error: invalid user key - user key does not exist in db. User Key=sk-unknown-upd", "auth_error", "None", "401"),
+			envelopeOf("Key not found.", "not_found_error", "key", "404")), string(r.raw))
 		r = e.call("POST", "/key/update", `{"models":[]}`)
-		require.Equal(t, 422, r.status)
-		assert.JSONEq(t, `{"detail":[{"type":"missing","loc":["body","key"],"msg":"Field required","input":{"models":[]}}]}`, string(r.raw))
+		require.Equal(t, byEra(e, 422, 400), r.status)
+		assert.JSONEq(t, byEra(e, `{"detail":[{"type":"missing","loc":["body","key"],"msg":"Field required","input":{"models":[]}}]}`,
+			envelopeOf("either key or key_alias must be provided", "bad_request_error", "key", "400")), string(r.raw))
 		r = e.call("POST", "/key/update", map[string]any{"key": token, "duration": "soon"})
-		assert.Equal(t, 400, r.status)
+		require.Equal(t, 400, r.status)
+		assert.JSONEq(t, envelopeOf("Authentication Error, Invalid duration format", "auth_error", "None", "400"), string(r.raw))
+		r = e.call("POST", "/key/update", map[string]any{"key": token, "duration": "30x"})
+		assert.JSONEq(t, envelopeOf("Authentication Error, Unsupported duration unit, passed duration: 30x", "auth_error", "None", "400"), string(r.raw))
 		r = e.call("POST", "/key/update", map[string]any{"key": token, "max_budget": -2.5})
-		assert.JSONEq(t, envelopeOf("{'error': 'max_budget cannot be negative. Received: -2.5'}", "internal_server_error", "None", "400"), string(r.raw))
+		assert.JSONEq(t, envelopeOf(byEra(e, "{'error': 'max_budget cannot be negative. Received: -2.5'}",
+			"{'error': 'max_budget must be a non-negative finite number. Received: -2.5'}"), "auth_error", "None", "400"), string(r.raw))
 	})
 }
 
@@ -442,12 +464,16 @@ func testBlock(t *testing.T, e *env) {
 	require.Equal(t, 200, r.status, "%s", r.raw)
 	assert.Equal(t, true, r.obj(t)["blocked"])
 	r = e.call("GET", "/v1/models", nil, "Authorization: Bearer "+key)
-	assert.Equal(t, 401, r.status, "blocked key cannot authenticate")
+	require.Equal(t, 401, r.status, "blocked key cannot authenticate")
+	assert.JSONEq(t, envelopeOf("Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.",
+		"auth_error", "None", "401"), string(r.raw))
 	r = e.call("POST", "/key/unblock", map[string]any{"key": g["token"]})
 	require.Equal(t, 200, r.status)
 	assert.Equal(t, false, r.obj(t)["blocked"])
 	assert.Equal(t, 200, e.call("GET", "/v1/models", nil, "Authorization: Bearer "+key).status)
-	assert.Equal(t, 404, e.call("POST", "/key/block", map[string]any{"key": "sk-nope-blk"}).status)
+	r = e.call("POST", "/key/block", map[string]any{"key": "sk-nope-blk"})
+	require.Equal(t, 404, r.status)
+	assert.JSONEq(t, envelopeOf("Key not found.", "not_found_error", "key", "404"), string(r.raw))
 	assert.Equal(t, 422, e.call("POST", "/key/block", `{}`).status)
 }
 
@@ -500,6 +526,7 @@ func testConcurrentAlias(t *testing.T, e *env) {
 }
 
 func TestPythonRepr(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"No keys found", "'No keys found'"},
 		{"must start with 'sk-'", `"must start with 'sk-'"`},

@@ -18,6 +18,7 @@ import (
 func memEnv(t *testing.T) *env { return newEnv(t, allStores()[0]) }
 
 func TestFaultStatusCount(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"status","route":"GET /key/list","status":503,"retry_after":2,"count":2}]}`)
 	for i := range 2 {
@@ -34,6 +35,7 @@ func TestFaultStatusCount(t *testing.T) {
 }
 
 func TestFaultStatusVariants(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[
 		{"action":"status","route":"/key/info","status":429,"retry_after":1,"count":1},
@@ -50,6 +52,7 @@ func TestFaultStatusVariants(t *testing.T) {
 
 // TestFaultRateIsSeeded: the same spec replays the same outcomes.
 func TestFaultRateIsSeeded(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	spec := `{"seed":42,"faults":[{"action":"status","route":"*","status":500,"rate":0.5}]}`
 	run := func() []int {
@@ -67,6 +70,7 @@ func TestFaultRateIsSeeded(t *testing.T) {
 }
 
 func TestFaultLatency(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"latency","route":"GET /v1/models","latency_ms":150,"count":1}]}`)
 	start := time.Now()
@@ -79,6 +83,7 @@ func TestFaultLatency(t *testing.T) {
 }
 
 func TestFaultResetAndHang(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"reset","route":"/key/list","count":2},{"action":"hang","route":"/key/info","count":1}]}`)
 	req, _ := http.NewRequest("GET", e.url+"/key/list", nil)
@@ -101,6 +106,7 @@ func TestFaultResetAndHang(t *testing.T) {
 }
 
 func TestFaultHangReleasedOnClose(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"hang","route":"*"}]}`)
 	done := make(chan error, 1)
@@ -121,6 +127,7 @@ func TestFaultHangReleasedOnClose(t *testing.T) {
 }
 
 func TestFaultDeleteBehaviours(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	g := e.generate(map[string]any{"key_alias": "f-del"})
 	token := g["token"].(string)
@@ -158,6 +165,7 @@ func TestFaultDeleteBehaviours(t *testing.T) {
 }
 
 func TestFaultListAlias(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.generate(map[string]any{"key_alias": "virtkey-ABC-1"})
 	e.generate(map[string]any{"key_alias": "virtkey-abc"})
@@ -170,6 +178,7 @@ func TestFaultListAlias(t *testing.T) {
 }
 
 func TestFaultGenerateCommitThenFail(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"generate_commit_500","count":1}]}`)
 	r := e.call("POST", "/key/generate", map[string]any{"key_alias": "amb-1"})
@@ -180,6 +189,7 @@ func TestFaultGenerateCommitThenFail(t *testing.T) {
 }
 
 func TestFaultGenerateCommitReset(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"generate_commit_reset","count":1}]}`)
 	req, err := http.NewRequest("POST", e.url+"/key/generate", jsonBody(t, map[string]any{"key_alias": "amb-2"}))
@@ -191,6 +201,7 @@ func TestFaultGenerateCommitReset(t *testing.T) {
 }
 
 func TestFaultAllowDuplicateAliases(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	e.setFaults(`{"faults":[{"action":"allow_duplicate_aliases"}]}`)
 	var wg sync.WaitGroup
@@ -202,6 +213,7 @@ func TestFaultAllowDuplicateAliases(t *testing.T) {
 }
 
 func TestFaultSpecValidation(t *testing.T) {
+	t.Parallel()
 	e := memEnv(t)
 	for _, bad := range []string{
 		`{"faults":[{"action":"explode"}]}`,

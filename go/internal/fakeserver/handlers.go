@@ -1,12 +1,16 @@
 package fakeserver
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,6 +18,21 @@ import (
 func duplicateAliasError(alias string) *proxyError {
 	return &proxyError{Status: http.StatusBadRequest, Type: typeBadRequest, Param: "key_alias",
 		Message: fmt.Sprintf("Key with alias '%s' already exists. Unique key aliases across all keys are required.", alias)}
+}
+
+// aliasTaken answers the duplicate-alias error when a key has the alias.
+func (s *Server) aliasTaken(r *http.Request, alias opt[string]) *proxyError {
+	if !alias.has() {
+		return nil
+	}
+	tokens, err := s.store.TokensByAlias(r.Context(), []string{alias.V})
+	if err != nil {
+		return internalError(err)
+	}
+	if len(tokens) > 0 {
+		return duplicateAliasError(alias.V)
+	}
+	return nil
 }
 
 func keyNotFoundError() *proxyError {
@@ -28,26 +47,10 @@ func legacyNotFoundError(key string) *proxyError {
 
 const fkMessage = "Internal Server Error, Foreign key constraint failed on the field: `LiteLLM_JWTKeyMapping_token_fkey (index)`"
 
-// checkBudgets applies /key/generate's and /key/update's budget checks.
-func checkBudgets(f keyFields) *proxyError {
-	if f.MaxBudget.has() && f.MaxBudget.V < 0 {
-		return dictDetailError(http.StatusBadRequest, "max_budget cannot be negative. Received: "+pyFloat(f.MaxBudget.V))
-	}
-	if f.SoftBudget.has() && f.SoftBudget.V < 0 {
-		return dictDetailError(http.StatusBadRequest, "soft_budget cannot be negative. Received: "+pyFloat(f.SoftBudget.V))
-	}
-	return nil
-}
-
-func badDuration(field, d string) *proxyError {
-	return dictDetailError(http.StatusBadRequest,
-		fmt.Sprintf("Invalid %s '%s'. Use a format like '1h', '24h', '7d', or '30d'.", field, d))
-}
-
 // applyFields copies the present fields of f onto k: values set, explicit
 // nulls clear (NOT NULL columns go back to their defaults), absent fields
-// stay.
-func applyFields(k *Key, f keyFields, now time.Time) *proxyError {
+// stay. budget_duration "" is left alone, like LiteLLM does.
+func applyFields(k *Key, f keyFields, now time.Time) {
 	setStr := func(dst **string, o opt[string]) {
 		if o.Set {
 			if o.Null {
@@ -112,18 +115,13 @@ func applyFields(k *Key, f keyFields, now time.Time) *proxyError {
 			k.Blocked = ptr(f.Blocked.V)
 		}
 	}
-	if f.BudgetDuration.Set {
-		if f.BudgetDuration.Null {
-			k.BudgetDuration, k.BudgetResetAt = nil, nil
-		} else {
-			reset, err := addDuration(now, f.BudgetDuration.V)
-			if err != nil {
-				return badDuration("budget_duration", f.BudgetDuration.V)
-			}
-			k.BudgetDuration, k.BudgetResetAt = ptr(f.BudgetDuration.V), &reset
-		}
+	switch {
+	case !f.BudgetDuration.Set:
+	case f.BudgetDuration.Null:
+		k.BudgetDuration, k.BudgetResetAt = nil, nil
+	case f.BudgetDuration.V != "":
+		k.BudgetDuration, k.BudgetResetAt = ptr(f.BudgetDuration.V), ptr(budgetResetAt(now, f.BudgetDuration.V))
 	}
-	return nil
 }
 
 // generateResponse is /key/generate's answer: the row, the request fields
@@ -147,37 +145,63 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 		writeValidation(w, b.items)
 		return
 	}
-	if perr := checkBudgets(f); perr != nil {
+	if perr := s.checkBudgets(f, false); perr != nil {
 		writeProxyError(w, perr)
 		return
 	}
-	raw := ""
+	if perr := s.checkBudgetDuration(f, false); perr != nil {
+		writeProxyError(w, perr)
+		return
+	}
+	if perr := s.checkAliasFormat(f.KeyAlias); perr != nil {
+		writeProxyError(w, perr)
+		return
+	}
+	now := nowMillis()
+	var raw string
+	var keyErr, durErr *proxyError
 	if f.Key.has() {
-		if !strings.HasPrefix(f.Key.V, "sk-") {
-			writeProxyError(w, dictDetailError(http.StatusBadRequest,
-				"Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: "+maskKey(f.Key.V)))
+		if s.keyRules.disableCustom {
+			writeProxyError(w, dictDetailError(http.StatusForbidden,
+				"Custom API key values are disabled by your administrator. Keys must be auto-generated."))
 			return
 		}
 		raw = f.Key.V
+		keyErr = s.checkCustomKey(f.Key.V)
 	} else {
 		raw = newSecret()
 	}
-	now := nowMillis()
 	k := &Key{Token: HashToken(raw), KeyName: ptr(keyName(raw)), CreatedAt: now, UpdatedAt: now,
 		CreatedBy: ptr(c.userID()), UpdatedBy: ptr(c.userID())}
 	if f.Duration.has() {
 		exp, err := addDuration(now, f.Duration.V)
 		if err != nil {
-			writeProxyError(w, badDuration("duration", f.Duration.V))
-			return
+			// The parser's ValueError reaches the client as a 500 with its own text.
+			durErr = &proxyError{Status: http.StatusInternalServerError, Type: typeInternal, Param: paramNone, Message: err.Error()}
 		}
 		k.Expires = &exp
 	}
-	if perr := applyFields(k, f, now); perr != nil {
-		writeProxyError(w, perr)
+	if keyErr != nil || durErr != nil {
+		// The alias is checked before the duration is parsed (and, on 2026-09,
+		// before the key value), so a taken alias is the answer then.
+		if keyErr == nil || s.aliasChecksFirst() {
+			if perr := s.aliasTaken(r, f.KeyAlias); perr != nil {
+				writeProxyError(w, perr)
+				return
+			}
+		}
+		writeProxyError(w, cmp.Or(keyErr, durErr))
 		return
 	}
+	applyFields(k, f, now)
 	opts := InsertOptions{AllowDuplicateAlias: k.KeyAlias != nil && s.faults.take(ActionAllowDuplicateAlias, r)}
+	if s.keyRules.racyAlias && k.KeyAlias != nil && !opts.AllowDuplicateAlias {
+		if perr := s.racyAliasCheck(r, *k.KeyAlias); perr != nil {
+			writeProxyError(w, perr)
+			return
+		}
+		opts.AllowDuplicateAlias = true
+	}
 	if _, err := s.store.Insert(r.Context(), k, opts); err != nil {
 		if errors.Is(err, ErrDuplicateAlias) {
 			writeProxyError(w, duplicateAliasError(*k.KeyAlias))
@@ -202,6 +226,30 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// racyAliasCheck is LiteLLM's _enforce_unique_key_alias: a lookup, then
+// (after a pause that stands for the proxy's other awaits) the caller
+// inserts without any lock or unique index.
+func (s *Server) racyAliasCheck(r *http.Request, alias string) *proxyError {
+	tokens, err := s.store.TokensByAlias(r.Context(), []string{alias})
+	if err != nil {
+		return internalError(err)
+	}
+	if len(tokens) > 0 {
+		return duplicateAliasError(alias)
+	}
+	t := time.NewTimer(s.keyRules.racyPause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	return nil
+}
+
+// racyAliasPause is by default how long a racy create waits between its alias check
+// and its insert.
+const racyAliasPause = 20 * time.Millisecond
 
 type infoResponse struct {
 	Key  string  `json:"key"`
@@ -274,18 +322,19 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ *caller) {
 		writeValidation(w, items)
 		return
 	}
+	// key_hash is compared as given: a raw "sk-" value matches nothing.
 	lq := ListQuery{Page: page, Size: size, KeyAlias: queryOpt(q, "key_alias"), UserID: queryOpt(q, "user_id"),
-		TeamID: queryOpt(q, "team_id")}
-	if h := queryOpt(q, "key_hash"); h != nil {
-		lq.Token = ptr(tokenOf(*h))
-	}
-	if sb := queryOpt(q, "sort_by"); sb != nil {
-		if _, ok := sortColumns[*sb]; ok {
-			lq.SortBy = *sb
+		TeamID: queryOpt(q, "team_id"), Token: queryOpt(q, "key_hash")}
+	if st := queryOpt(q, "status"); st != nil {
+		if *st != "deleted" {
+			writeProxyError(w, dictDetailError(http.StatusBadRequest, "Invalid status value. Currently only 'deleted' is supported."))
+			return
 		}
+		lq.Deleted = true
 	}
-	if so := queryOpt(q, "sort_order"); so != nil && strings.EqualFold(*so, "asc") {
-		lq.Asc = true
+	if perr := listSort(q, &lq); perr != nil {
+		writeProxyError(w, perr)
+		return
 	}
 	if lq.KeyAlias != nil {
 		switch {
@@ -302,14 +351,49 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ *caller) {
 	}
 	out := listResponse{Keys: make([]any, 0, len(res.Keys)), TotalCount: res.Total, CurrentPage: page,
 		TotalPages: (res.Total + size - 1) / size}
-	for _, k := range res.Keys {
-		if full {
+	for i, k := range res.Keys {
+		switch {
+		case full && lq.Deleted:
+			out.Keys = append(out.Keys, deletedKeyJSON{keyJSON: k.toJSON(true), DeletedAt: isoZ(res.Deleted[i].At),
+				DeletedBy: res.Deleted[i].By})
+		case full:
 			out.Keys = append(out.Keys, k.toJSON(true))
-		} else {
+		default:
 			out.Keys = append(out.Keys, k.Token)
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// sortableColumns are the sort_by values /key/list accepts, in LiteLLM's order.
+var sortableColumns = []string{"spend", "max_budget", "created_at", "updated_at", "token", "key_alias"}
+
+// listSort applies sort_by and sort_order. Without sort_by the order is the
+// default (newest first) and sort_order is not even looked at.
+func listSort(q map[string][]string, lq *ListQuery) *proxyError {
+	sb := queryOpt(q, "sort_by")
+	if sb == nil {
+		return nil
+	}
+	if !slices.Contains(sortableColumns, *sb) {
+		return dictDetailError(http.StatusBadRequest, "Invalid sort column. Must be one of: "+strings.Join(sortableColumns, ", "))
+	}
+	order := "desc"
+	if so := queryOpt(q, "sort_order"); so != nil {
+		order = strings.ToLower(*so)
+	}
+	if order != "asc" && order != "desc" {
+		return dictDetailError(http.StatusBadRequest, "Invalid sort order. Must be 'asc' or 'desc'")
+	}
+	lq.SortBy, lq.Asc = *sb, order == "asc"
+	return nil
+}
+
+// deletedKeyJSON is a row of the audit table in /key/list?status=deleted.
+type deletedKeyJSON struct {
+	keyJSON
+	DeletedAt string  `json:"deleted_at"`
+	DeletedBy *string `json:"deleted_by"`
 }
 
 type deleteResponse struct {
@@ -406,36 +490,52 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *caller)
 		writeValidation(w, items)
 		return
 	}
-	b.require("key")
+	if s.updateKeyRequired() {
+		b.require("key")
+	}
 	f := b.keyFields()
-	if f.Key.Set && f.Key.Null {
+	if f.Key.Set && f.Key.Null && s.updateKeyRequired() {
 		b.fail("string_type", "Input should be a valid string", b.raw["key"], "key")
 	}
 	if b.items != nil {
 		writeValidation(w, b.items)
 		return
 	}
-	if perr := checkBudgets(f); perr != nil {
+	if perr := s.checkBudgets(f, true); perr != nil {
+		writeProxyError(w, perr)
+		return
+	}
+	cur, echo, perr := s.updateTarget(r, f)
+	if perr != nil {
+		writeProxyError(w, perr)
+		return
+	}
+	if perr := s.checkBudgetDuration(f, true); perr != nil {
 		writeProxyError(w, perr)
 		return
 	}
 	now := nowMillis()
 	var expires *time.Time
-	if f.Duration.has() && f.Duration.V != "-1" {
+	if f.Duration.has() && f.Duration.V != "" && f.Duration.V != "-1" {
 		exp, err := addDuration(now, f.Duration.V)
 		if err != nil {
-			writeProxyError(w, badDuration("duration", f.Duration.V))
+			writeProxyError(w, &proxyError{Status: http.StatusBadRequest, Type: typeAuth, Param: paramNone,
+				Message: "Authentication Error, " + err.Error()})
 			return
 		}
 		expires = &exp
 	}
-	var perr *proxyError
-	opts := InsertOptions{AllowDuplicateAlias: f.KeyAlias.has() && s.faults.take(ActionAllowDuplicateAlias, r)}
-	k, err := s.store.Update(r.Context(), tokenOf(f.Key.V), opts, func(k *Key) error {
-		if perr = applyFields(k, f, now); perr != nil {
-			return errors.New(perr.Message)
+	if f.KeyAlias.Set && !eqPtr(cur.KeyAlias, optPtr(f.KeyAlias)) {
+		if perr := s.checkAliasFormat(f.KeyAlias); perr != nil {
+			writeProxyError(w, perr)
+			return
 		}
-		if f.Duration.Set {
+	}
+	opts := InsertOptions{AllowDuplicateAlias: f.KeyAlias.has() && s.faults.take(ActionAllowDuplicateAlias, r)}
+	k, err := s.store.Update(r.Context(), cur.Token, opts, func(k *Key) error {
+		applyFields(k, f, now)
+		// "" leaves expires alone; null and "-1" clear it.
+		if f.Duration.Set && (f.Duration.Null || f.Duration.V != "") {
 			k.Expires = expires
 		}
 		k.UpdatedAt = now
@@ -443,17 +543,62 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *caller)
 		return nil
 	})
 	switch {
-	case perr != nil:
-		writeProxyError(w, perr)
 	case errors.Is(err, ErrKeyNotFound):
-		writeProxyError(w, legacyNotFoundError(f.Key.V))
+		writeProxyError(w, s.updateNotFoundError(echo))
 	case errors.Is(err, ErrDuplicateAlias):
 		writeProxyError(w, duplicateAliasError(f.KeyAlias.V))
 	case err != nil:
 		writeProxyError(w, internalError(err))
 	default:
-		writeJSON(w, http.StatusOK, updateResponse{Key: f.Key.V, keyJSON: k.toJSON(true)})
+		writeJSON(w, http.StatusOK, updateResponse{Key: echo, keyJSON: k.toJSON(true)})
 	}
+}
+
+func optPtr(o opt[string]) *string {
+	if o.has() {
+		return ptr(o.V)
+	}
+	return nil
+}
+
+// updateTarget finds the row /key/update changes and the value echoed as
+// "key": the key as sent, or (2026-09, by key_alias) the row's token.
+func (s *Server) updateTarget(r *http.Request, f keyFields) (*Key, string, *proxyError) {
+	if f.Key.has() {
+		k, err := s.store.Get(r.Context(), tokenOf(f.Key.V))
+		if errors.Is(err, ErrKeyNotFound) {
+			return nil, "", s.updateNotFoundError(f.Key.V)
+		}
+		if err != nil {
+			return nil, "", internalError(err)
+		}
+		return k, f.Key.V, nil
+	}
+	if !f.KeyAlias.has() {
+		return nil, "", &proxyError{Status: http.StatusBadRequest, Type: typeBadRequest, Param: "key",
+			Message: "either key or key_alias must be provided"}
+	}
+	tokens, err := s.store.TokensByAlias(r.Context(), []string{f.KeyAlias.V})
+	if err != nil {
+		return nil, "", internalError(err)
+	}
+	switch len(tokens) {
+	case 0:
+		return nil, "", &proxyError{Status: http.StatusNotFound, Type: typeNotFound, Param: "key_alias",
+			Message: fmt.Sprintf("Key not found. No key with key_alias='%s'.", f.KeyAlias.V)}
+	case 1:
+	default:
+		return nil, "", &proxyError{Status: http.StatusBadRequest, Type: typeBadRequest, Param: "key_alias",
+			Message: fmt.Sprintf("Multiple keys share key_alias='%s', so it cannot be used as an identifier.", f.KeyAlias.V)}
+	}
+	k, err := s.store.Get(r.Context(), tokens[0])
+	if errors.Is(err, ErrKeyNotFound) {
+		return nil, "", s.updateNotFoundError(tokens[0])
+	}
+	if err != nil {
+		return nil, "", internalError(err)
+	}
+	return k, k.Token, nil
 }
 
 func (s *Server) handleBlock(blocked bool) func(http.ResponseWriter, *http.Request, *caller) {
@@ -472,6 +617,11 @@ func (s *Server) handleBlock(blocked bool) func(http.ResponseWriter, *http.Reque
 			writeValidation(w, b.items)
 			return
 		}
+		if !validKeyFormat(key.V) {
+			writeProxyError(w, &proxyError{Status: http.StatusBadRequest, Type: typeBadRequest, Param: "key",
+				Message: "Invalid key format."})
+			return
+		}
 		token := tokenOf(key.V)
 		k, err := s.store.Update(r.Context(), token, InsertOptions{}, func(k *Key) error {
 			k.Blocked = ptr(blocked)
@@ -481,8 +631,8 @@ func (s *Server) handleBlock(blocked bool) func(http.ResponseWriter, *http.Reque
 		})
 		switch {
 		case errors.Is(err, ErrKeyNotFound):
-			writeProxyError(w, &proxyError{Status: http.StatusNotFound, Type: typeBadRequest, Param: "key",
-				Message: fmt.Sprintf("Key=%s not found.", token)})
+			writeProxyError(w, &proxyError{Status: http.StatusNotFound, Type: typeNotFound, Param: "key",
+				Message: "Key not found."})
 		case err != nil:
 			writeProxyError(w, internalError(err))
 		default:
@@ -490,6 +640,34 @@ func (s *Server) handleBlock(blocked bool) func(http.ResponseWriter, *http.Reque
 		}
 	}
 }
+
+var (
+	rawKeyRE    = regexp.MustCompile(`^sk-[A-Za-z0-9_-]+$`)
+	hashedKeyRE = regexp.MustCompile(`^[a-fA-F0-9]{64}$`)
+)
+
+// validKeyFormat is LiteLLM's is_valid_api_key: an "sk-" key of URL-safe
+// characters or a 64-hex-digit token, 3 to 128 characters.
+func validKeyFormat(k string) bool {
+	return len(k) >= 3 && len(k) <= 128 && (rawKeyRE.MatchString(k) || hashedKeyRE.MatchString(k))
+}
+
+// handleRegenerate answers /key/regenerate and /key/{key}/regenerate like a
+// proxy without an Enterprise license: 500 before looking at the key.
+func (s *Server) handleRegenerate(w http.ResponseWriter, r *http.Request, _ *caller) {
+	if data, _ := io.ReadAll(io.LimitReader(r.Body, maxBody)); len(bytes.TrimSpace(data)) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		if _, items := readBody(r); items != nil {
+			writeValidation(w, items)
+			return
+		}
+	}
+	writeProxyError(w, &proxyError{Status: http.StatusInternalServerError, Type: typeInternal, Param: paramNone,
+		Message: "Regenerating Virtual Keys is an Enterprise feature, " + notPremiumMessage})
+}
+
+// notPremiumMessage is LiteLLM's CommonProxyErrors.not_premium_user.
+const notPremiumMessage = "You must be a LiteLLM Enterprise user to use this feature. If you have a license please set `LITELLM_LICENSE` in your env. Get a 7 day trial key here: https://www.litellm.ai/enterprise#trial. \nPricing: https://www.litellm.ai/#pricing"
 
 type modelEntry struct {
 	ID      string `json:"id"`

@@ -47,17 +47,23 @@ type env struct {
 	srv    *Server
 	store  Store
 	dsn    string
+	era    Era
 	client *http.Client
 }
 
 func newEnv(t *testing.T, kind storeKind) *env {
 	t.Helper()
+	return newEraEnv(t, kind, EraLegacy)
+}
+
+func newEraEnv(t *testing.T, kind storeKind, era Era) *env {
+	t.Helper()
 	store, dsn := kind.open(t)
-	srv, err := New(context.Background(), Config{MasterKey: testMaster, Store: store, Seed: 7})
+	srv, err := New(context.Background(), Config{MasterKey: testMaster, Store: store, Seed: 7, Era: era})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.Close(); hs.Close() })
-	return &env{t: t, url: hs.URL, srv: srv, store: store, dsn: dsn,
+	return &env{t: t, url: hs.URL, srv: srv, store: store, dsn: dsn, era: era,
 		client: &http.Client{Timeout: 10 * time.Second}}
 }
 
@@ -154,4 +160,12 @@ func (e *env) withSQL(fn func(c *pgx.Conn)) {
 func envelopeOf(msg, typ, param, code string) string {
 	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": param, "code": code}})
 	return string(b)
+}
+
+// byEra picks the expected value for the env's era.
+func byEra[T any](e *env, legacy, era202609 T) T {
+	if e.era == Era202609 {
+		return era202609
+	}
+	return legacy
 }

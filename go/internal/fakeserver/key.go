@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -149,36 +147,92 @@ func keyName(raw string) string {
 	return "sk-..." + last
 }
 
-// errBadDuration reports a duration string LiteLLM would reject.
-var errBadDuration = errors.New("invalid duration")
+// durationError is the ValueError text of LiteLLM's duration parser.
+type durationError string
 
-var durationRE = regexp.MustCompile(`^([0-9]+)(mo|s|m|h|d|w)$`)
+func (e durationError) Error() string { return string(e) }
 
-// addDuration returns from + d for LiteLLM's duration strings: Ns, Nm
-// (minutes), Nh, Nd, Nw, Nmo (calendar months).
+// errDateRange is Python's OverflowError for a datetime past year 9999.
+const errDateRange = durationError("date value out of range")
+
+// parseDuration reads a duration the way LiteLLM's duration_in_seconds does:
+// a leading number and the unit right after it (mo, s, m, h, d, w); whatever
+// follows the unit is ignored ("30dx" is 30 days, "5min" 5 minutes).
+func parseDuration(d string) (int64, string, error) {
+	i := 0
+	for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return 0, "", durationError("Invalid duration format")
+	}
+	rest := d[i:]
+	unit := ""
+	switch {
+	case strings.HasPrefix(rest, "mo"):
+		unit = "mo"
+	case rest != "" && strings.IndexByte("smhdw", rest[0]) >= 0:
+		unit = rest[:1]
+	default:
+		return 0, "", durationError("Unsupported duration unit, passed duration: " + d)
+	}
+	n, err := strconv.ParseInt(d[:i], 10, 64)
+	if err != nil || n > 1<<40 {
+		return 0, "", errDateRange
+	}
+	return n, unit, nil
+}
+
+var unitSeconds = map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+// addDuration returns from + d for LiteLLM's duration strings (Ns, Nm
+// minutes, Nh, Nd, Nw, Nmo calendar months with the day clamped to the
+// month's last day). Errors carry the parser's own text.
 func addDuration(from time.Time, d string) (time.Time, error) {
-	m := durationRE.FindStringSubmatch(d)
-	if m == nil {
-		return time.Time{}, errBadDuration
+	n, unit, err := parseDuration(d)
+	if err != nil {
+		return time.Time{}, err
 	}
-	n, err := strconv.Atoi(m[1])
-	if err != nil || n > 1_000_000 {
-		return time.Time{}, errBadDuration
+	var t time.Time
+	if unit == "mo" {
+		if n > 12*10000 {
+			return time.Time{}, errDateRange
+		}
+		total := int(from.Month()) - 1 + int(n)
+		y, m := from.Year()+total/12, time.Month(total%12+1)
+		day := min(from.Day(), time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day())
+		t = time.Date(y, m, day, from.Hour(), from.Minute(), from.Second(), from.Nanosecond(), time.UTC)
+	} else {
+		secs := n * unitSeconds[unit]
+		if n > (1<<62)/604800 || secs/86400 > 4_000_000 {
+			return time.Time{}, errDateRange
+		}
+		t = from.AddDate(0, 0, int(secs/86400)).Add(time.Duration(secs%86400) * time.Second)
 	}
-	switch m[2] {
-	case "s":
-		return from.Add(time.Duration(n) * time.Second), nil
-	case "m":
-		return from.Add(time.Duration(n) * time.Minute), nil
-	case "h":
-		return from.Add(time.Duration(n) * time.Hour), nil
-	case "d":
-		return from.AddDate(0, 0, n), nil
-	case "w":
-		return from.AddDate(0, 0, 7*n), nil
-	default: // mo
-		return from.AddDate(0, n, 0), nil
+	if t.Year() > 9999 {
+		return time.Time{}, errDateRange
 	}
+	return t, nil
+}
+
+// durationSeconds is duration_in_seconds: the length of d in seconds.
+func durationSeconds(d string) (int64, error) {
+	now := time.Now().UTC()
+	t, err := addDuration(now, d)
+	if err != nil {
+		return 0, err
+	}
+	return int64(t.Sub(now) / time.Second), nil
+}
+
+// budgetResetAt is when a budget with this budget_duration next resets.
+// Older releases never refuse a budget_duration here: an unparseable one
+// resets at the next midnight (UTC).
+func budgetResetAt(now time.Time, d string) time.Time {
+	if t, err := addDuration(now, d); err == nil {
+		return t
+	}
+	return time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
 }
 
 // now returns the current UTC time at TIMESTAMP(3) precision.

@@ -24,6 +24,8 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	keys    map[string]*Key
 	deleted []DeletedKey
+	gen     uint64      // bumped by every write (see memstore_sorted.go)
+	sorted  sortedCache // the rows in the last List's order
 }
 
 // NewMemoryStore returns an empty in-memory store.
@@ -58,6 +60,7 @@ func (s *MemoryStore) Insert(_ context.Context, k *Key, opts InsertOptions) (boo
 	c := k.Clone()
 	c.normalize()
 	s.keys[k.Token] = c
+	s.gen++
 	return true, nil
 }
 
@@ -117,10 +120,8 @@ func compareKeys(col string, asc bool) func(a, b *Key) int {
 		by = func(a, b *Key) int {
 			return nullable(a.MaxBudget == nil, b.MaxBudget == nil, func() int { return cmp.Compare(*a.MaxBudget, *b.MaxBudget) })
 		}
-	case "expires":
-		by = func(a, b *Key) int {
-			return nullable(a.Expires == nil, b.Expires == nil, func() int { return a.Expires.Compare(*b.Expires) })
-		}
+	case "token":
+		by = func(a, b *Key) int { return strings.Compare(a.Token, b.Token) }
 	default:
 		by = func(a, b *Key) int { return a.CreatedAt.Compare(b.CreatedAt) }
 	}
@@ -138,20 +139,40 @@ func compareKeys(col string, asc bool) func(a, b *Key) int {
 
 // List implements Store.
 func (s *MemoryStore) List(_ context.Context, q ListQuery) (ListPage, error) {
-	s.mu.RLock()
-	var rows []*Key
-	for _, k := range s.keys {
-		if aliasMatches(q, k) && eqOpt(q.UserID, k.UserID) && eqOpt(q.TeamID, k.TeamID) &&
-			(q.Token == nil || *q.Token == k.Token) {
-			rows = append(rows, k)
-		}
+	match := func(k *Key) bool {
+		return aliasMatches(q, k) && eqOpt(q.UserID, k.UserID) && eqOpt(q.TeamID, k.TeamID) &&
+			(q.Token == nil || *q.Token == k.Token)
 	}
-	s.mu.RUnlock()
-	slices.SortFunc(rows, compareKeys(q.SortBy, q.Asc))
+	type row struct {
+		k    *Key
+		meta DeletedMeta
+	}
+	s.mu.RLock()
+	var rows []row
+	if q.Deleted {
+		for _, d := range s.deleted {
+			if match(d.Key) {
+				rows = append(rows, row{d.Key, DeletedMeta{At: d.DeletedAt, By: ptr(d.DeletedBy)}})
+			}
+		}
+		s.mu.RUnlock()
+		by := compareKeys(q.SortBy, q.Asc)
+		slices.SortStableFunc(rows, func(a, b row) int { return by(a.k, b.k) })
+	} else {
+		for _, k := range s.sortedLocked(q.SortBy, q.Asc) { // filtering keeps the order
+			if match(k) {
+				rows = append(rows, row{k: k})
+			}
+		}
+		s.mu.RUnlock()
+	}
 	page := ListPage{Total: len(rows), Keys: []*Key{}}
 	start := (q.Page - 1) * q.Size
 	for i := start; i >= 0 && i < len(rows) && i < start+q.Size; i++ {
-		page.Keys = append(page.Keys, rows[i].Clone())
+		page.Keys = append(page.Keys, rows[i].k.Clone())
+		if q.Deleted {
+			page.Deleted = append(page.Deleted, rows[i].meta)
+		}
 	}
 	return page, nil
 }
@@ -174,6 +195,7 @@ func (s *MemoryStore) Update(_ context.Context, token string, opts InsertOptions
 	next.Token = token
 	next.normalize()
 	s.keys[token] = next
+	s.gen++
 	return next.Clone(), nil
 }
 
@@ -211,6 +233,7 @@ func (s *MemoryStore) Delete(_ context.Context, tokens []string, deletedBy strin
 		}
 		s.deleted = append(s.deleted, DeletedKey{ID: newUUID(), Key: k.Clone(), DeletedAt: now, DeletedBy: deletedBy})
 		delete(s.keys, t)
+		s.gen++
 		done = append(done, t)
 	}
 	return done, nil

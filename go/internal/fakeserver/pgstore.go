@@ -176,13 +176,15 @@ func keyArgs(k *Key) []any {
 		c.OrganizationID, c.CreatedAt, c.CreatedBy, c.UpdatedAt, c.UpdatedBy}
 }
 
-func scanKey(row pgx.Row) (*Key, error) {
+// scanKey reads keyColumns, then any extra columns into extra.
+func scanKey(row pgx.Row, extra ...any) (*Key, error) {
 	var k Key
 	var created, updated *time.Time
-	err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &k.Spend, &k.Expires, &k.Models, &k.Aliases, &k.Config,
+	err := row.Scan(append([]any{&k.Token, &k.KeyName, &k.KeyAlias, &k.Spend, &k.Expires, &k.Models, &k.Aliases, &k.Config,
 		&k.UserID, &k.TeamID, &k.Permissions, &k.MaxParallelRequests, &k.Metadata, &k.Blocked, &k.TPMLimit,
 		&k.RPMLimit, &k.MaxBudget, &k.BudgetDuration, &k.BudgetResetAt, &k.AllowedCacheControls, &k.AllowedRoutes,
-		&k.ModelSpend, &k.ModelMaxBudget, &k.BudgetID, &k.OrganizationID, &created, &k.CreatedBy, &updated, &k.UpdatedBy)
+		&k.ModelSpend, &k.ModelMaxBudget, &k.BudgetID, &k.OrganizationID, &created, &k.CreatedBy, &updated, &k.UpdatedBy},
+		extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +260,7 @@ func (s *PostgresStore) Get(ctx context.Context, token string) (*Key, error) {
 
 var sortColumns = map[string]string{
 	"": "created_at", "created_at": "created_at", "updated_at": "updated_at", "key_alias": "key_alias",
-	"spend": "spend", "max_budget": "max_budget", "expires": "expires",
+	"spend": "spend", "max_budget": "max_budget", "token": "token",
 }
 
 // List implements Store.
@@ -298,24 +300,37 @@ func (s *PostgresStore) List(ctx context.Context, q ListQuery) (ListPage, error)
 	if q.Asc {
 		dir = " ASC"
 	}
+	table, cols := litellmdb.TokenTable, keyColumns
+	if q.Deleted {
+		table, cols = litellmdb.DeletedTokenTable, keyColumns+", deleted_at, deleted_by"
+	}
 	page := ListPage{Keys: []*Key{}}
 	err := s.withConn(ctx, func(c *pgx.Conn) error {
-		if err := c.QueryRow(ctx, `SELECT count(*) FROM `+litellmdb.TokenTable+cond, args...).Scan(&page.Total); err != nil {
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM `+table+cond, args...).Scan(&page.Total); err != nil {
 			return fmt.Errorf("count keys: %w", err)
 		}
 		la := append(args, q.Size, (q.Page-1)*q.Size)
-		rows, err := c.Query(ctx, `SELECT `+keyColumns+` FROM `+litellmdb.TokenTable+cond+` ORDER BY `+col+dir+
+		rows, err := c.Query(ctx, `SELECT `+cols+` FROM `+table+cond+` ORDER BY `+col+dir+
 			`, token ASC LIMIT $`+strconv.Itoa(len(la)-1)+` OFFSET $`+strconv.Itoa(len(la)), la...)
 		if err != nil {
 			return fmt.Errorf("list keys: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			k, err := scanKey(rows)
+			var extra []any
+			var m DeletedMeta
+			if q.Deleted {
+				extra = []any{&m.At, &m.By}
+			}
+			k, err := scanKey(rows, extra...)
 			if err != nil {
 				return fmt.Errorf("scan key: %w", err)
 			}
 			page.Keys = append(page.Keys, k)
+			if q.Deleted {
+				m.At = m.At.UTC()
+				page.Deleted = append(page.Deleted, m)
+			}
 		}
 		return rows.Err()
 	})

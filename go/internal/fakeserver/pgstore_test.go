@@ -18,6 +18,7 @@ func pgEnv(t *testing.T) *env {
 // TestPostgresNoCache: rows changed directly in SQL are seen by the API at
 // once (this is how the collection's force-delete path is tested).
 func TestPostgresNoCache(t *testing.T) {
+	t.Parallel()
 	e := pgEnv(t)
 	g := e.generate(map[string]any{"key_alias": "pg-direct"})
 	token := g["token"].(string)
@@ -35,6 +36,7 @@ func TestPostgresNoCache(t *testing.T) {
 // TestPostgresJWTMappingBlocksDelete: the RESTRICT foreign key fails the
 // delete with LiteLLM's 500, and nothing is deleted or audited.
 func TestPostgresJWTMappingBlocksDelete(t *testing.T) {
+	t.Parallel()
 	e := pgEnv(t)
 	g := e.generate(map[string]any{"key_alias": "pg-jwt"})
 	token := g["token"].(string)
@@ -53,6 +55,7 @@ func TestPostgresJWTMappingBlocksDelete(t *testing.T) {
 // TestPostgresAuditRow: the audit copy has a client-generated uuid and the
 // key's columns.
 func TestPostgresAuditRow(t *testing.T) {
+	t.Parallel()
 	e := pgEnv(t)
 	g := e.generate(map[string]any{"key_alias": "pg-audit", "user_id": "u-audit"})
 	require.Equal(t, 200, e.call("POST", "/key/delete", map[string]any{"key_aliases": []string{"pg-audit"}}).status)
@@ -72,6 +75,7 @@ func TestPostgresAuditRow(t *testing.T) {
 // present) starts and sees the first one's rows; the master row is not
 // duplicated.
 func TestPostgresExistingSchema(t *testing.T) {
+	t.Parallel()
 	e := pgEnv(t)
 	g := e.generate(map[string]any{"key_alias": "pg-shared"})
 	u, err := url.Parse(e.dsn)
@@ -95,6 +99,7 @@ func TestPostgresExistingSchema(t *testing.T) {
 // TestPostgresBadDSNIsNotPrinted: connection errors never carry the DSN or
 // its password.
 func TestPostgresBadDSNIsNotPrinted(t *testing.T) {
+	t.Parallel()
 	const pw = "s3cret-pass-word"
 	for _, dsn := range []string{
 		"postgres://someone:" + pw + "@127.0.0.1:1/db?connect_timeout=2",

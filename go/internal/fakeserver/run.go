@@ -29,6 +29,8 @@ type options struct {
 	requestLog  string
 	faults      string
 	seed        uint64
+	era         Era
+	keyRules    keyRules
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -44,8 +46,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.requestLog, "request-log", "", "append one JSON line per request to this file")
 	fs.StringVar(&o.faults, "faults", "", "initial fault spec (JSON, or @FILE)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the fault generator")
+	era := fs.String("era", "legacy", "LiteLLM release to imitate where releases differ: legacy or "+string(Era202609))
+	fs.BoolVar(&o.keyRules.disableCustom, "disable-custom-keys", false, "refuse /key/generate with a caller-chosen key (403, like disable_custom_api_keys)")
+	fs.IntVar(&o.keyRules.minLength, "min-custom-key-length", 0, "refuse caller-chosen keys shorter than this (400, like MINIMUM_CUSTOM_KEY_LENGTH; 0 = off)")
+	fs.BoolVar(&o.keyRules.racyAlias, "racy-alias", false, "check key_alias uniqueness find-then-insert without a lock, like LiteLLM (concurrent creates can duplicate)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var err error
+	if o.era, err = ParseEra(*era); err != nil {
+		return nil, fmt.Errorf("--era: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -58,6 +68,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.port < 0 || o.port > 65535 {
 		return nil, fmt.Errorf("--port %d out of range", o.port)
+	}
+	if o.keyRules.minLength < 0 {
+		return nil, errors.New("--min-custom-key-length must not be negative")
 	}
 	if o.seedKeys < 0 {
 		return nil, errors.New("--seed-keys must not be negative")
@@ -158,7 +171,8 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		logw = f
 	}
 
-	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw})
+	srv, err := New(ctx, Config{MasterKey: o.masterKey, Store: store, Models: models, Seed: o.seed, Faults: faults, RequestLog: logw, Era: o.era,
+		DisableCustomKeys: o.keyRules.disableCustom, MinCustomKeyLength: o.keyRules.minLength, RacyAlias: o.keyRules.racyAlias})
 	if err != nil {
 		return err
 	}
@@ -179,7 +193,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintf(stderr, "fake-litellm: serving %s (store=%s, %d models, %d seeded keys)\n", base.String(), storeName, len(models), o.seedKeys)
+	fmt.Fprintf(stderr, "fake-litellm: serving %s (store=%s, era=%s, %d models, %d seeded keys)\n", base.String(), storeName, o.era, len(models), o.seedKeys)
 
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rhpds/litellm_virtual_keys/internal/testpg"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(testpg.Run(m)) // test databases reused between tests
 }
 
 // syncBuffer is a goroutine-safe bytes.Buffer.

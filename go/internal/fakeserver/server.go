@@ -1,10 +1,11 @@
 // Package fakeserver is a LiteLLM-compatible key-management server for tests
 // and demos: the routes, status codes, JSON shapes and error envelopes of the
-// real proxy (see ../shared/spec/litellm-api.md), over an in-memory store or
+// real proxy (see docs/litellm-api.md), over an in-memory store or
 // LiteLLM's own PostgreSQL tables, with seeded fault injection.
 package fakeserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -40,6 +41,22 @@ type Config struct {
 	Faults FaultSpec
 	// RequestLog, when set, receives one JSON line per request.
 	RequestLog io.Writer
+	// Era selects the LiteLLM release imitated where releases differ
+	// (EraLegacy by default).
+	Era Era
+	// DisableCustomKeys is LiteLLM's disable_custom_api_keys: a /key/generate
+	// carrying `key` answers 403, for the master key too.
+	DisableCustomKeys bool
+	// MinCustomKeyLength is MINIMUM_CUSTOM_KEY_LENGTH: a shorter `key` on
+	// /key/generate answers 400 (0 = no minimum).
+	MinCustomKeyLength int
+	// RacyAlias makes /key/generate check alias uniqueness the way LiteLLM
+	// does, find-then-insert without a lock, with a pause in between so that
+	// concurrent creates of one alias can all pass the check.
+	RacyAlias bool
+	// RacyAliasPause is the racy check's pause (default 20ms); tests that
+	// need the race to happen under any machine load make it longer.
+	RacyAliasPause time.Duration
 }
 
 // Server is the fake proxy. Create it with New; serve Handler.
@@ -54,6 +71,17 @@ type Server struct {
 	done        chan struct{}
 	closeOnce   sync.Once
 	routes      map[string]map[string]route // path -> method -> route
+	era         Era
+	keyRules    keyRules
+}
+
+// keyRules are the proxy settings that change /key/generate (Config's
+// DisableCustomKeys, MinCustomKeyLength, RacyAlias).
+type keyRules struct {
+	disableCustom bool
+	minLength     int
+	racyAlias     bool
+	racyPause     time.Duration
 }
 
 type route struct {
@@ -104,6 +132,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		faults:      newFaultSet(seed),
 		log:         cfg.RequestLog,
 		done:        make(chan struct{}),
+		era:         cfg.Era,
+		keyRules:    keyRules{disableCustom: cfg.DisableCustomKeys, minLength: cfg.MinCustomKeyLength, racyAlias: cfg.RacyAlias, racyPause: cmp.Or(cfg.RacyAliasPause, racyAliasPause)},
 	}
 	s.faults.set(cfg.Faults)
 	now := nowMillis()
@@ -120,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"/key/update":        {http.MethodPost: {admin: true, handler: s.handleUpdate}},
 		"/key/block":         {http.MethodPost: {admin: true, handler: s.handleBlock(true)}},
 		"/key/unblock":       {http.MethodPost: {admin: true, handler: s.handleBlock(false)}},
+		"/key/regenerate":    {http.MethodPost: {admin: true, handler: s.handleRegenerate}},
 		"/v1/models":         {http.MethodGet: {handler: s.handleModels}},
 		"/models":            {http.MethodGet: {handler: s.handleModels}},
 		"/model/info":        {http.MethodGet: {handler: s.handleModelInfo}},
@@ -127,6 +158,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"/health/liveliness": {http.MethodGet: {public: true, handler: s.handleLiveliness}},
 		"/health/liveness":   {http.MethodGet: {public: true, handler: s.handleLiveliness}},
 		"/health/readiness":  {http.MethodGet: {public: true, handler: s.handleReadiness}},
+		"/_fake/keys":        {http.MethodPost: {admin: true, handler: s.handleFakeKeys}}, // fake-only, see fakekeys.go
 		"/_fake/faults": {
 			http.MethodGet:    {admin: true, handler: s.handleFaultsGet},
 			http.MethodPost:   {admin: true, handler: s.handleFaultsSet},
@@ -224,6 +256,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	methods, ok := s.routes[r.URL.Path]
+	if !ok && isRegeneratePath(r.URL.Path) {
+		methods, ok = s.routes["/key/regenerate"]
+	}
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
 		return
@@ -248,6 +283,16 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rt.handler(w, r, c)
+}
+
+// isRegeneratePath matches LiteLLM's /key/{key:path}/regenerate.
+func isRegeneratePath(p string) bool {
+	mid, ok := strings.CutPrefix(p, "/key/")
+	if !ok {
+		return false
+	}
+	mid, ok = strings.CutSuffix(mid, "/regenerate")
+	return ok && mid != ""
 }
 
 // preFaults applies latency and terminal faults; false means the request
@@ -364,7 +409,7 @@ func (s *Server) authenticate(r *http.Request) (*caller, *proxyError) {
 		return nil, internalError(err)
 	}
 	if k.Blocked != nil && *k.Blocked {
-		return nil, authError("Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.")
+		return nil, authError("Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.")
 	}
 	if k.Expires != nil && k.Expires.Before(time.Now()) {
 		return nil, &proxyError{Status: http.StatusUnauthorized, Type: typeExpiredKey, Param: "token",

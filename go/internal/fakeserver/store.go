@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Errors a Store returns; handlers map them to LiteLLM's responses.
@@ -41,12 +42,24 @@ type ListQuery struct {
 	Token      *string
 	SortBy     string // a column name; "" = created_at
 	Asc        bool
+	// Deleted lists the audit table ("LiteLLM_DeletedVerificationToken")
+	// instead of the live keys.
+	Deleted bool
 }
 
 // ListPage is the result of Store.List.
 type ListPage struct {
 	Keys  []*Key
 	Total int
+	// Deleted holds, when ListQuery.Deleted is set, when and by whom each
+	// of Keys was deleted (same order).
+	Deleted []DeletedMeta
+}
+
+// DeletedMeta is the audit information of a deleted key.
+type DeletedMeta struct {
+	At time.Time
+	By *string
 }
 
 // InsertOptions tune Store.Insert.

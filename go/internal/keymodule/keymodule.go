@@ -6,8 +6,11 @@ package keymodule
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
@@ -66,6 +69,7 @@ type Params struct {
 	ValidateModels bool `ansible:"validate_models" default:"true"`
 
 	Key                 string `ansible:"key" no_log:"invocation"`
+	KeyDerivation       string `ansible:"key_derivation" default:"master_key" choices:"master_key,none"`
 	KeyDerivationSecret string `ansible:"key_derivation_secret" no_log:"true"`
 	OnSecretUnknown     string `ansible:"on_secret_unknown" default:"keep" choices:"keep,regenerate,fail"`
 	Update              bool   `ansible:"update" default:"true"`
@@ -76,7 +80,7 @@ type Params struct {
 	DatabaseURL   string `ansible:"database_url" no_log:"true" env:"DATABASE_URL"`
 }
 
-// Rules: exactly one of key_alias and keys; a single `key` belongs to a
+// Rules requires exactly one of key_alias and keys; a single `key` belongs to a
 // single alias.
 func (Params) Rules() ansible.Rules {
 	return ansible.Rules{
@@ -150,9 +154,23 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	for _, s := range tokendb.Secrets(p.DatabaseURL) {
 		m.AddSecret(s)
 	}
+	if u, err := url.Parse(strings.TrimSpace(p.APIURL)); err == nil && u.User != nil {
+		// Refused below; its password must not show in the invocation either.
+		if pw, ok := u.User.Password(); ok {
+			m.AddSecret(pw)
+		}
+		m.AddSecret(u.User.String())
+	}
+	fail := func(err error) (any, error) { return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err }
 	specs, err := p.specs(m)
 	if err != nil {
-		return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err
+		return fail(err)
+	}
+	derivation := p.derivationSecret()
+	if p.ForceDBDelete && p.State == virtualkey.StateAbsent && p.DatabaseURL != "" {
+		if err := tokendb.CheckURL(p.DatabaseURL); err != nil {
+			return fail(fmt.Errorf("database_url: %w", err))
+		}
 	}
 	delay := time.Duration(p.RetryDelay * float64(time.Second))
 	opts := []litellm.Option{
@@ -165,7 +183,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	}
 	client, err := litellm.New(p.APIURL, append(opts, d.ClientOptions...)...)
 	if err != nil {
-		return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err
+		return fail(fmt.Errorf("api_url: %w", err))
 	}
 	force := d.ForceDelete
 	if force == nil {
@@ -175,7 +193,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		Client: client,
 		Options: virtualkey.Options{
 			State: p.State, Update: p.Update, OnlyExisting: !p.Create, RefreshExpiry: p.RefreshExpiry, ValidateModels: p.ValidateModels,
-			OnSecretUnknown: p.OnSecretUnknown, DerivationSecret: p.KeyDerivationSecret,
+			OnSecretUnknown: p.OnSecretUnknown, DerivationSecret: derivation,
 			ForceDBDelete: p.ForceDBDelete, DatabaseURL: p.DatabaseURL, Parallel: p.Parallel,
 			CheckMode: m.CheckMode(), DeletedBy: deletedBy,
 		},
@@ -208,6 +226,22 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		}
 	}
 	return res, runErr
+}
+
+// derivationSecret is the secret new keys' secrets are derived from:
+// key_derivation_secret when given, else (key_derivation: master_key) one
+// derived from the master key, so that every run holding the master key —
+// concurrent runs of one lab, a re-run after a lost answer — computes the
+// same secret for an alias and no run has to replace another's key; else
+// (key_derivation: none) "" for random secrets.
+func (p *Params) derivationSecret() string {
+	switch {
+	case p.KeyDerivationSecret != "":
+		return p.KeyDerivationSecret
+	case p.KeyDerivation == "none":
+		return ""
+	}
+	return virtualkey.MasterKeyDerivationSecret(p.APIKey)
 }
 
 // specs turns the parameters into one spec per key: key_alias alone, or

@@ -11,8 +11,8 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
-	"github.com/rhpds/litellm_virtual_keys/internal/testpg"
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,22 +31,12 @@ type fake struct {
 
 func newFake(t *testing.T, store fakeserver.Store) *fake {
 	t.Helper()
-	if store == nil {
-		store = fakeserver.NewMemoryStore()
-	}
-	srv, err := fakeserver.New(context.Background(), fakeserver.Config{MasterKey: master, Store: store})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); hs.Close() })
-	return &fake{srv: srv, store: store, url: hs.URL}
+	fs := fakeservertest.Start(t, fakeserver.Config{MasterKey: master, Store: store})
+	return &fake{srv: fs.Server, store: fs.Store, url: fs.URL}
 }
 
 func (f *fake) faults(t *testing.T, rules ...fakeserver.FaultRule) {
-	b, err := json.Marshal(fakeserver.FaultSpec{Faults: rules})
-	require.NoError(t, err)
-	spec, err := fakeserver.ParseFaultSpec(b)
-	require.NoError(t, err)
-	f.srv.SetFaults(spec)
+	fakeservertest.SetFaultRules(t, f.srv, rules...)
 }
 
 // execute runs the module as Ansible would and returns the raw output and
@@ -82,7 +72,7 @@ func TestModuleProvisionAndIdempotency(t *testing.T) {
 	require.True(t, strings.HasPrefix(key, "sk-"), raw)
 	assert.Equal(t, litellm.HashKey(key), res["token"])
 	assert.Equal(t, "created", res["secret_recovered_by"])
-	assert.EqualValues(t, 3, res["api_requests"])
+	assert.EqualValues(t, 4, res["api_requests"], "lookup, models, create, duplicate check")
 	assert.Equal(t, []any{"Docling"}, res["models"])
 	assert.EqualValues(t, 10, res["max_budget"])
 	assert.NotContains(t, res, "diff", "diff only in diff mode")
@@ -104,13 +94,23 @@ func TestModuleProvisionAndIdempotency(t *testing.T) {
 	inv = res["invocation"].(map[string]any)["module_args"].(map[string]any)
 	assert.Equal(t, ansible.NoLogPlaceholder, inv["key"], "the key is masked in invocation only")
 
-	// Without the key: kept, with a warning.
+	// Without the key: the secret is derived again from the master key.
 	delete(args, "key")
+	_, res = execute(t, args)
+	assert.Equal(t, false, res["changed"])
+	assert.Equal(t, key, res["key"])
+	assert.Equal(t, "derivation", res["secret_recovered_by"])
+	assert.Equal(t, virtualkey.Derive(virtualkey.MasterKeyDerivationSecret(master), "virtkey-mod"), key,
+		"new keys' secrets are derived from the master key by default")
+
+	// Without derivation the secret is unknown: kept, with a warning.
+	args["key_derivation"] = "none"
 	_, res = execute(t, args)
 	assert.Equal(t, false, res["changed"])
 	assert.Nil(t, res["key"])
 	require.Len(t, res["warnings"], 1)
 	assert.Contains(t, res["warnings"].([]any)[0], "cannot be recovered")
+	delete(args, "key_derivation")
 
 	// Destroy, twice.
 	_, res = execute(t, base(f, map[string]any{"key_alias": "virtkey-mod", "state": "absent"}))
@@ -208,6 +208,13 @@ func TestModuleErrors(t *testing.T) {
 		{name: "wrong master key", args: map[string]any{"api_url": f.url, "api_key": "sk-not-the-master", "key_alias": "ok-1", "retries": 0}, want: "rejected the master key", kind: "auth"},
 		{name: "unreachable", args: map[string]any{"api_url": "http://127.0.0.1:1", "api_key": master, "key_alias": "ok-1", "retries": 1, "retry_delay": 0}, want: "cannot reach the LiteLLM proxy", kind: "unreachable"},
 		{name: "bad url", args: map[string]any{"api_url": "not a url", "api_key": master, "key_alias": "ok-1"}, want: "invalid LiteLLM URL", kind: "validation"},
+		{name: "credentials in the url", args: map[string]any{"api_url": strings.Replace(f.url, "http://", "http://admin:hunter2-url@", 1), "api_key": master, "key_alias": "ok-1"}, want: "api_url: invalid LiteLLM URL: it contains credentials", kind: "validation"},
+		{name: "validate_certs typo", args: base(f, map[string]any{"key_alias": "ok-1", "validate_certs": "ture"}), want: "'ture' is not a valid boolean"},
+		{name: "short key", args: base(f, map[string]any{"key_alias": "ok-1", "key": "sk-short"}), want: "at least 16 characters", kind: "validation"},
+		{name: "dots in alias", args: base(f, map[string]any{"key_alias": "virtkey-../x"}), want: "contains '..'", kind: "validation"},
+		{name: "zero budget_duration", args: base(f, map[string]any{"key_alias": "ok-1", "budget_duration": "0d"}), want: "must be positive", kind: "validation"},
+		{name: "malformed database_url", args: base(f, map[string]any{"key_alias": "ok-1", "state": "absent", "force_db_delete": true, "database_url": "mysql://u:hunter2-db@h/db"}), want: "database_url: invalid database URL", kind: "validation"},
+		{name: "bad key_derivation", args: base(f, map[string]any{"key_alias": "ok-1", "key_derivation": "sometimes"}), want: "key_derivation must be one of: master_key, none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +229,10 @@ func TestModuleErrors(t *testing.T) {
 			assert.NotContains(t, res["msg"], "\n")
 			assert.NotContains(t, raw, master)
 			assert.NotContains(t, raw, "sk-not-the-master")
+			assert.NotContains(t, raw, "hunter2")
+			if tt.kind == "validation" && tt.name != "unknown models" {
+				assert.EqualValues(t, 0, res["api_requests"], "refused before any request")
+			}
 		})
 	}
 	tokens, err := f.store.TokensByAlias(context.Background(), []string{"ok-1", "a1", "b1"})
@@ -320,12 +331,7 @@ func TestModuleSecretsNeverInOutput(t *testing.T) {
 }
 
 func TestModuleForceDeleteRealPostgreSQL(t *testing.T) {
-	dsn := testpg.NewDatabase(t, true)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := fakeserver.NewPostgresStore(ctx, dsn, 4)
-	require.NoError(t, err)
-	t.Cleanup(store.Close)
+	store, dsn := fakeservertest.PostgresStore(t)
 	f := newFake(t, store)
 	_, res := execute(t, base(f, map[string]any{"key_alias": "virtkey-modpg"}))
 	require.Equal(t, true, res["created"])

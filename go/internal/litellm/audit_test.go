@@ -3,7 +3,6 @@ package litellm_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"sort"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,12 +40,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // with the same request shape: no 404 route miss, no 405, no 422.
 func TestEndpointAudit(t *testing.T) {
 	const master = "sk-audit-master"
-	srv, err := fakeserver.New(context.Background(), fakeserver.Config{MasterKey: master, Store: fakeserver.NewMemoryStore()})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	fake := fakeservertest.Start(t, fakeserver.Config{MasterKey: master})
 	rec := &recorder{seen: map[string][]int{}}
-	c, err := litellm.New(hs.URL, litellm.WithAPIKey(master), litellm.WithRetries(0),
+	c, err := litellm.New(fake.URL, litellm.WithAPIKey(master), litellm.WithRetries(0),
 		litellm.WithHTTPClient(&http.Client{Transport: rec}), litellm.WithRetryDelay(time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -53,7 +50,7 @@ func TestEndpointAudit(t *testing.T) {
 	called := map[string]bool{}
 	call := func(name string) { called[name] = true }
 
-	alias, secret := "audit-key", "sk-audit-secret"
+	alias, secret := "audit-key", "sk-audit-secret-0001"
 	gk, err := c.GenerateKey(ctx, &litellm.GenerateKeyRequest{
 		Key: &secret, KeyAlias: &alias, Models: []string{"Docling"}, Duration: ptr("1h"), MaxBudget: ptr(1.5),
 		BudgetDuration: ptr("30d"), UserID: ptr("u"), TeamID: ptr("t"), Metadata: map[string]any{"a": 1},
@@ -62,6 +59,13 @@ func TestEndpointAudit(t *testing.T) {
 	require.NoError(t, err)
 	call("GenerateKey")
 	assert.Equal(t, litellm.HashKey(secret), gk.Token)
+	alias2, secret2 := "audit-key-2", "sk-audit-secret-0002"
+	gk2, err := c.GenerateKeyResolving(ctx, &litellm.GenerateKeyRequest{Key: &secret2, KeyAlias: &alias2},
+		func(context.Context, error) (*litellm.GeneratedKey, error) { return nil, nil })
+	require.NoError(t, err)
+	call("GenerateKeyResolving")
+	_, err = c.DeleteKeys(ctx, []string{gk2.Token})
+	require.NoError(t, err)
 
 	info, err := c.KeyInfo(ctx, gk.Token)
 	require.NoError(t, err)
@@ -87,6 +91,14 @@ func TestEndpointAudit(t *testing.T) {
 	require.NoError(t, err)
 	call("ScanKeys")
 	assert.True(t, ok)
+	all, _, err := c.ListAllKeys(ctx, litellm.ListKeysOptions{}, 2)
+	require.NoError(t, err)
+	call("ListAllKeys")
+	assert.NotEmpty(t, all)
+	ok, err = c.ScanKeysParallel(ctx, 10, 2, func(litellm.Key) bool { return true })
+	require.NoError(t, err)
+	call("ScanKeysParallel")
+	assert.True(t, ok)
 
 	up, err := c.UpdateKey(ctx, &litellm.UpdateKeyRequest{Key: gk.Token, Models: &[]string{}, Duration: ptr("2h"),
 		MaxBudget: ptr(2.5), BudgetDuration: ptr("7d"), UserID: ptr("u2"), TeamID: ptr("t2"), Metadata: map[string]any{"b": 2},
@@ -97,10 +109,10 @@ func TestEndpointAudit(t *testing.T) {
 
 	_, err = c.ModelInfo(ctx)
 	require.NoError(t, err)
-	srv.SetFaults(fakeserver.FaultSpec{Faults: []fakeserver.FaultRule{{Action: fakeserver.ActionStatus, Route: "GET /model/info", Status: 404}}})
+	fake.SetFaults(fakeserver.FaultSpec{Faults: []fakeserver.FaultRule{{Action: fakeserver.ActionStatus, Route: "GET /model/info", Status: 404}}})
 	models, err := c.ModelInfo(ctx) // falls back to /v1/models
 	require.NoError(t, err)
-	srv.SetFaults(fakeserver.FaultSpec{})
+	fake.SetFaults(fakeserver.FaultSpec{})
 	call("ModelInfo")
 	assert.NotEmpty(t, models)
 
@@ -110,8 +122,6 @@ func TestEndpointAudit(t *testing.T) {
 	assert.ErrorIs(t, err, litellm.ErrNotFound)
 	call("DeleteKeys")
 
-	require.NoError(t, c.Wait(ctx, 0, nil))
-	call("Wait")
 	for _, m := range []string{"BaseURL", "Requests", "Retries"} {
 		call(m)
 	}

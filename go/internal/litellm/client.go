@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -45,6 +46,7 @@ type Client struct {
 	userAgent    string
 
 	requests atomic.Int64
+	accepted atomic.Bool // a request authenticated with the master key got a 2xx
 }
 
 // Option configures a Client in New.
@@ -205,12 +207,41 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	// Whatever HTTP client was given, redirects are never followed: the
+	// master key and request bodies go to api_url's origin only.
+	hc := *c.httpClient
+	hc.CheckRedirect = refuseRedirect
+	c.httpClient = &hc
 	return c, nil
 }
 
+// RedirectError reports that the proxy answered a request with a redirect.
+// The client never follows one: the Authorization header (the master key)
+// and request bodies (new keys' secrets) must not reach another origin, and
+// a POST must not be re-sent elsewhere.
+type RedirectError struct {
+	Status int    // the 3xx status
+	Target string // where the answer pointed: scheme, host and path only
+}
+
+// Error names the target on one line.
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("api_url redirects to %s (HTTP %d): set api_url to the proxy's own address", e.Target, e.Status)
+}
+
+func refuseRedirect(req *http.Request, via []*http.Request) error {
+	u := req.URL
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return &RedirectError{Status: status, Target: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()}
+}
+
 // NormalizeURL parses a proxy base URL and strips trailing slashes and a
-// trailing /v1. It accepts only absolute http(s) URLs without query or
-// fragment.
+// trailing /v1. It accepts only absolute http(s) URLs without credentials,
+// query or fragment (credentials would end up in every message that names
+// the proxy, user-info mails included).
 func NormalizeURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
@@ -218,6 +249,9 @@ func NormalizeURL(raw string) (*url.URL, error) {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("invalid LiteLLM URL %q: want http(s)://host[:port][/path]", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, errors.New("invalid LiteLLM URL: it contains credentials (user:password@); give the master key as api_key and set api_url to scheme://host[:port][/path]")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("invalid LiteLLM URL %q: no query or fragment allowed", u.Redacted())
@@ -248,6 +282,12 @@ type request struct {
 	body       []byte
 	idempotent bool
 	secrets    []string // scrubbed from error texts besides the master key
+	// ambiguous, when set, is called after a non-idempotent attempt failed in
+	// a way that may hide a processed request (see GenerateKeyResolving). It
+	// returns stop=true (with err, or nil when the request turned out to be
+	// done) or stop=false when the request certainly had no effect and may be
+	// sent again under the retry policy.
+	ambiguous func(ctx context.Context, cause error) (stop bool, err error)
 }
 
 // newRequest prepares a call to path (relative to the base URL) with an
@@ -272,8 +312,10 @@ func (c *Client) endpoint(r *request) *url.URL {
 }
 
 // do sends r, retrying per the policy, and decodes a 2xx JSON body into v
-// (when v is not nil). Non-idempotent requests are sent again only when the
-// failed attempt certainly never reached the handler.
+// (when v is not nil; a 2xx without a JSON object is an *AnswerError).
+// Non-idempotent requests are sent again only when the failed attempt
+// certainly never reached the handler, or when r.ambiguous proved it had no
+// effect.
 func (c *Client) do(ctx context.Context, r *request, v any) error {
 	u := c.endpoint(r)
 	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
@@ -283,14 +325,18 @@ func (c *Client) do(ctx context.Context, r *request, v any) error {
 		if err == nil {
 			resp = &http.Response{StatusCode: status, Header: header}
 			if status >= 200 && status < 300 {
-				if v == nil || len(bytes.TrimSpace(body)) == 0 {
+				if c.apiKey != "" {
+					c.accepted.Store(true)
+				}
+				if v == nil {
 					return nil
 				}
-				if derr := json.Unmarshal(body, v); derr != nil {
-					return fmt.Errorf("%s %s: decode answer: %w", r.method, r.path, derr)
-				}
-				return nil
+				return decodeAnswer(r, status, header, body, v)
 			}
+		}
+		var re *RedirectError
+		if errors.As(err, &re) {
+			return re
 		}
 		retry, cerr := c.checkRetry(ctx, resp, err)
 		if cerr != nil {
@@ -301,14 +347,60 @@ func (c *Client) do(ctx context.Context, r *request, v any) error {
 		}
 		if retry && !r.idempotent && !notProcessed(resp, err) {
 			retry = false
+			if r.ambiguous != nil {
+				stop, aerr := r.ambiguous(ctx, c.failure(r, shown, attempt+1, status, header, body, err))
+				if stop {
+					return aerr
+				}
+				retry = true // proven not done: sending again is safe
+			}
 		}
 		if !retry || attempt >= c.retries {
 			return c.failure(r, shown, attempt+1, status, header, body, err)
 		}
-		if werr := sleep(ctx, c.backoff(c.retryDelay, c.maxRetryWait, attempt, resp)); werr != nil {
+		if werr := sleep(ctx, c.backoff(c.retryDelay, c.maxRetryWait, attempt, retryAfter(resp))); werr != nil {
 			return &RequestError{Method: r.method, URL: shown, Attempts: attempt + 1, Err: werr}
 		}
 	}
+}
+
+// AnswerError is a 2xx answer that is not what the route promises: not JSON,
+// or without a field the client relies on. Nothing is concluded from it.
+type AnswerError struct {
+	Method, Path string
+	Status       int
+	Problem      string // e.g. `has no "keys"`
+}
+
+// Error names the route and the problem on one line.
+func (e *AnswerError) Error() string {
+	return oneLine(fmt.Sprintf("%s %s: the HTTP %d answer %s", e.Method, e.Path, e.Status, e.Problem))
+}
+
+// decodeAnswer decodes a 2xx body into v, refusing empty bodies, non-JSON
+// content (a login page, a router's page) and anything but a JSON object.
+func decodeAnswer(r *request, status int, header http.Header, body []byte, v any) error {
+	bad := func(format string, a ...any) error {
+		return &AnswerError{Method: r.method, Path: r.path, Status: status, Problem: fmt.Sprintf(format, a...)}
+	}
+	t := bytes.TrimSpace(body)
+	ct := header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		ct = mt
+	}
+	if len(t) == 0 || t[0] != '{' {
+		if ct != "" && !strings.Contains(ct, "json") {
+			return bad("is %s, not JSON: api_url does not look like a LiteLLM proxy (is it a login page or a router?)", ct)
+		}
+		if len(t) == 0 {
+			return bad("is empty: the proxy confirmed nothing")
+		}
+		return bad("is not a JSON object: api_url does not look like a LiteLLM proxy")
+	}
+	if err := json.Unmarshal(t, v); err != nil {
+		return bad("cannot be decoded (%v): api_url does not look like a LiteLLM proxy", err)
+	}
+	return nil
 }
 
 // send makes one attempt under its own deadline and returns the status,
@@ -374,8 +466,7 @@ func (c *Client) failure(r *request, shown string, attempts, status int, header 
 	ae := decodeError(r.method, r.path, status, []byte(scrub(string(body), secrets...)))
 	ae.Message = scrub(ae.Message, secrets...)
 	ae.Attempts = attempts
-	if d, ok := retryAfter(&http.Response{StatusCode: status, Header: header}); ok {
-		ae.retryAfter = d
-	}
+	ae.RetryAfter = retryAfter(&http.Response{StatusCode: status, Header: header})
+	ae.keyAccepted = c.accepted.Load()
 	return ae
 }

@@ -289,8 +289,8 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	var waits []time.Duration
 	// Record what the default policy decides instead of sleeping it: the
 	// test checks the decision, not the wall clock.
-	record := func(base, ceiling time.Duration, attempt int, resp *http.Response) time.Duration {
-		waits = append(waits, DefaultBackoff(base, ceiling, attempt, resp))
+	record := func(base, ceiling time.Duration, attempt int, retryAfter time.Duration) time.Duration {
+		waits = append(waits, DefaultBackoff(base, ceiling, attempt, retryAfter))
 		return 0
 	}
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
@@ -322,18 +322,19 @@ func TestBackoffWaitsOnContext(t *testing.T) {
 
 func TestDefaultBackoff(t *testing.T) {
 	for attempt := 0; attempt < 6; attempt++ {
-		d := DefaultBackoff(100*time.Millisecond, time.Second, attempt, nil)
+		d := DefaultBackoff(100*time.Millisecond, time.Second, attempt, 0)
 		full := min(100*time.Millisecond<<attempt, time.Second)
 		assert.GreaterOrEqual(t, d, full/2, "attempt %d", attempt)
 		assert.LessOrEqual(t, d, full, "attempt %d", attempt)
 	}
 	resp := &http.Response{StatusCode: 503, Header: http.Header{"Retry-After": {"7"}}}
-	assert.Equal(t, 7*time.Second, DefaultBackoff(time.Millisecond, time.Minute, 0, resp))
-	assert.Equal(t, 2*time.Second, DefaultBackoff(time.Millisecond, 2*time.Second, 0, resp), "capped")
+	assert.Equal(t, 7*time.Second, DefaultBackoff(time.Millisecond, time.Minute, 0, retryAfter(resp)))
+	assert.Equal(t, 2*time.Second, DefaultBackoff(time.Millisecond, 2*time.Second, 0, retryAfter(resp)), "capped")
 	date := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)}}}
-	d := DefaultBackoff(time.Millisecond, time.Minute, 0, date)
+	d := DefaultBackoff(time.Millisecond, time.Minute, 0, retryAfter(date))
 	assert.Greater(t, d, time.Second)
 	assert.LessOrEqual(t, d, 3*time.Second)
+	assert.Zero(t, retryAfter(&http.Response{StatusCode: 500, Header: http.Header{"Retry-After": {"7"}}}), "only 429 and 503 ask for a wait")
 }
 
 func TestPerRequestTimeout(t *testing.T) {

@@ -16,8 +16,17 @@ var (
 	// ErrNotFound reports that the key (or endpoint) does not exist: a 404, or
 	// the 401/500 "invalid user key ... does not exist in db" of older releases.
 	ErrNotFound = errors.New("not found")
-	// ErrUnauthorized reports that the proxy rejected the master key (401/403).
+	// ErrUnauthorized reports that the proxy rejected the master key: a 401,
+	// or a 403 before the key was ever accepted. A 403 after the master key
+	// was accepted is a refusal of that one request, not a wrong key.
 	ErrUnauthorized = errors.New("master key rejected")
+	// ErrCustomKeysDisabled reports the 403 of a proxy whose admin turned on
+	// disable_custom_api_keys: /key/generate must not carry `key`.
+	ErrCustomKeysDisabled = errors.New("custom key values are disabled on the proxy")
+	// ErrKeyPolicy reports the 400 of the proxy's key-generation policy
+	// (key_generation_settings.personal_key_generation: allowed_user_roles,
+	// required_params), which applies even to the master key.
+	ErrKeyPolicy = errors.New("refused by the proxy's key generation policy")
 	// ErrAliasExists reports LiteLLM's duplicate-alias 400 on /key/generate.
 	ErrAliasExists = errors.New("key alias already exists")
 	// ErrInvalidRequest reports a request the proxy refused as malformed: a
@@ -47,8 +56,11 @@ type APIError struct {
 	Code     string             // error.code (a string in LiteLLM, e.g. "400")
 	Details  []ValidationDetail // FastAPI 422 details, if any
 	Attempts int                // attempts made before giving up
+	// RetryAfter is the wait the proxy asked for with Retry-After (429/503),
+	// 0 when it asked none.
+	RetryAfter time.Duration
 
-	retryAfter time.Duration
+	keyAccepted bool // the master key had been accepted before this answer
 }
 
 // Error returns one line: method, path, status, type and message.
@@ -74,16 +86,45 @@ func (e *APIError) Is(target error) bool {
 	case ErrNotFound:
 		return e.notFound()
 	case ErrUnauthorized:
-		return (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden) && !e.notFound()
+		if e.notFound() || e.customKeysDisabled() {
+			return false
+		}
+		return e.Status == http.StatusUnauthorized || (e.Status == http.StatusForbidden && !e.keyAccepted)
 	case ErrAliasExists:
 		return e.aliasExists()
+	case ErrCustomKeysDisabled:
+		return e.customKeysDisabled()
+	case ErrKeyPolicy:
+		return e.keyPolicy()
 	case ErrInvalidRequest:
 		if e.Status == http.StatusUnprocessableEntity {
 			return true
 		}
-		return e.Status == http.StatusBadRequest && !e.aliasExists() && !e.notFound()
+		return e.Status == http.StatusBadRequest && !e.aliasExists() && !e.notFound() && !e.keyPolicy()
 	}
 	return false
+}
+
+// customKeysDisabled recognises the answer of disable_custom_api_keys
+// ("Custom API key values are disabled by your administrator. Keys must be
+// auto-generated."), a 403 even for the master key.
+func (e *APIError) customKeysDisabled() bool {
+	if e.Status != http.StatusForbidden && e.Status != http.StatusBadRequest {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "custom api key") && strings.Contains(m, "disabled")
+}
+
+// keyPolicy recognises the personal-key policy's 400s: "Personal key creation
+// has been restricted by admin. Allowed roles=[...]" and "Required param X
+// not in data".
+func (e *APIError) keyPolicy() bool {
+	if e.Status != http.StatusBadRequest || e.Path != "/key/generate" {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "key creation has been restricted") || (strings.HasPrefix(m, "required param ") && strings.HasSuffix(m, " not in data"))
 }
 
 // notFound recognises LiteLLM's ways of saying a key does not exist. Older
@@ -135,10 +176,17 @@ func (e *RequestError) Error() string {
 // Unwrap returns the transport error.
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// TLS reports whether the failure is a certificate verification failure.
+// TLS reports whether the failure is a TLS failure: certificate
+// verification, or a handshake that could not happen (a plain-HTTP port, a
+// protocol or cipher mismatch, an alert from the server). Retrying does not
+// help with any of them.
 func (e *RequestError) TLS() bool { return isTLSError(e.Err) }
 
-func isTLSError(err error) bool {
+// Certificate reports whether the failure is a certificate the client does
+// not trust (unknown authority, wrong host name, expired...).
+func (e *RequestError) Certificate() bool { return isCertificateError(e.Err) }
+
+func isCertificateError(err error) bool {
 	var (
 		cve *tls.CertificateVerificationError
 		ua  x509.UnknownAuthorityError
@@ -146,6 +194,30 @@ func isTLSError(err error) bool {
 		ci  x509.CertificateInvalidError
 	)
 	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
+// NotTLS reports whether the server answered the TLS handshake with
+// something else than TLS (typically plain HTTP on that port).
+func (e *RequestError) NotTLS() bool {
+	var rh tls.RecordHeaderError
+	return errors.As(e.Err, &rh) || (e.Err != nil && strings.Contains(e.Err.Error(), plainHTTPAnswer))
+}
+
+// plainHTTPAnswer is net/http's text for a TLS handshake answered in plain
+// HTTP (it replaces crypto/tls's RecordHeaderError).
+const plainHTTPAnswer = "server gave HTTP response to HTTPS client"
+
+func isTLSError(err error) bool {
+	var (
+		rh tls.RecordHeaderError
+		al tls.AlertError
+	)
+	if isCertificateError(err) || errors.As(err, &rh) || errors.As(err, &al) {
+		return true
+	}
+	// Other handshake failures are plain errors from crypto/tls, all worded
+	// "tls: ..." ("tls: server selected unsupported protocol version").
+	return err != nil && (strings.Contains(err.Error(), "tls: ") || strings.Contains(err.Error(), plainHTTPAnswer))
 }
 
 // IsTransient reports whether err is a failure that may succeed when tried

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // maxPages bounds a paginated scan, in case a proxy ignores `page`.
@@ -25,8 +26,23 @@ func HashKey(raw string) string {
 // raw secret. The request is sent once: it is retried only when the attempt
 // certainly never reached the proxy (connection refused, 429), because a
 // lost answer may hide a created key. Callers resolve other failures by
-// looking the alias up (errors.Is(err, ErrAliasExists) or IsTransient(err)).
+// looking the alias up, or let GenerateKeyResolving do it.
 func (c *Client) GenerateKey(ctx context.Context, body *GenerateKeyRequest) (*GeneratedKey, error) {
+	return c.GenerateKeyResolving(ctx, body, nil)
+}
+
+// Resolve finds out whether a create whose attempt failed ambiguously (a
+// lost answer, a 5xx) happened after all. It returns the created key, or
+// nil and nil when the key certainly was not created (the client may then
+// send the request again under its retry policy), or an error that ends the
+// create (for example: someone else's key now holds the alias).
+type Resolve func(ctx context.Context, cause error) (*GeneratedKey, error)
+
+// GenerateKeyResolving is GenerateKey with the retry policy extended to
+// ambiguous failures: after each one, resolve decides whether the key
+// exists, and only a key proven absent is requested again. Retrying stays
+// here, in the client; the caller only knows how to recognise its key.
+func (c *Client) GenerateKeyResolving(ctx context.Context, body *GenerateKeyRequest, resolve Resolve) (*GeneratedKey, error) {
 	if body == nil {
 		return nil, errors.New("generate key: nil request")
 	}
@@ -40,15 +56,45 @@ func (c *Client) GenerateKey(ctx context.Context, body *GenerateKeyRequest) (*Ge
 	if body.Key != nil {
 		r.secrets = append(r.secrets, *body.Key)
 	}
+	var resolved *GeneratedKey
+	if resolve != nil {
+		r.ambiguous = func(ctx context.Context, cause error) (bool, error) {
+			k, err := resolve(ctx, cause)
+			if err != nil {
+				return true, err
+			}
+			if k != nil {
+				resolved = k
+				return true, nil
+			}
+			return false, nil
+		}
+	}
 	var out GeneratedKey
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}
-	if out.Token == "" && out.TokenID != "" {
-		out.Token = out.TokenID
+	if resolved != nil {
+		return resolved, nil
 	}
-	if out.Token == "" && out.Secret != "" {
-		out.Token = HashKey(out.Secret)
+	bad := func(problem string) error {
+		return &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: problem}
+	}
+	if out.Secret == "" {
+		return nil, bad(`has no "key" (the new key's secret): the proxy did not confirm a created key`)
+	}
+	if !strings.HasPrefix(out.Secret, "sk-") {
+		return nil, bad(`has a "key" that is not a LiteLLM virtual key (no sk- prefix)`)
+	}
+	token := HashKey(out.Secret)
+	for _, t := range []string{out.Token, out.TokenID} {
+		if t != "" && t != token {
+			return nil, bad(`has a "token" that is not the hash of its "key"`)
+		}
+	}
+	out.Token = token
+	if body.KeyAlias != nil && out.KeyAlias != nil && *out.KeyAlias != *body.KeyAlias {
+		return nil, bad(fmt.Sprintf(`has "key_alias" %q, not the alias sent`, *out.KeyAlias))
 	}
 	return &out, nil
 }
@@ -72,7 +118,7 @@ func (c *Client) KeyInfo(ctx context.Context, token string) (*Key, error) {
 		return nil, err
 	}
 	if out.Info == nil {
-		return nil, fmt.Errorf("key info: answer without info: %w", ErrNotFound)
+		return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `has no "info"`}
 	}
 	out.Info.Token = token
 	return out.Info, nil
@@ -115,6 +161,14 @@ func (c *Client) ListKeys(ctx context.Context, opts *ListKeysOptions) (*ListKeys
 	var out ListKeysResponse
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
+	}
+	if !out.hasKeys {
+		return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `has no "keys" list`}
+	}
+	for _, k := range out.Keys {
+		if k.Token == "" {
+			return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `lists a key without "token"`}
+		}
 	}
 	return &out, nil
 }
@@ -232,6 +286,9 @@ func (c *Client) DeleteKeys(ctx context.Context, tokens []string) (*DeleteKeysRe
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}
+	if out.DeletedKeys == nil {
+		return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `has no "deleted_keys": the proxy did not confirm the delete`}
+	}
 	return &out, nil
 }
 
@@ -248,10 +305,16 @@ func (c *Client) UpdateKey(ctx context.Context, body *UpdateKeyRequest) (*Key, e
 		return nil, err
 	}
 	r.idempotent = true
-	var out Key
+	var out struct {
+		Key
+		Echo *string `json:"key"`
+	}
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}
-	out.Token = body.Key
-	return &out, nil
+	if out.Echo == nil {
+		return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `has no "key": the proxy did not confirm the update`}
+	}
+	out.Key.Token = body.Key
+	return &out.Key, nil
 }

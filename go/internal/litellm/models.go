@@ -20,6 +20,9 @@ func (c *Client) ModelInfo(ctx context.Context) ([]Model, error) {
 	}
 	err = c.do(ctx, r, &info)
 	if err == nil {
+		if info.Data == nil {
+			return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `has no "data" list`}
+		}
 		return info.Data, nil
 	}
 	var ae *APIError
@@ -37,6 +40,9 @@ func (c *Client) ModelInfo(ctx context.Context) ([]Model, error) {
 	}
 	if err := c.do(ctx, r, &list); err != nil {
 		return nil, err
+	}
+	if list.Data == nil {
+		return nil, &AnswerError{Method: r.method, Path: r.path, Status: http.StatusOK, Problem: `has no "data" list`}
 	}
 	out := make([]Model, 0, len(list.Data))
 	for _, d := range list.Data {

@@ -16,9 +16,9 @@ import (
 type CheckRetry func(ctx context.Context, resp *http.Response, err error) (bool, error)
 
 // Backoff returns how long to wait before attempt number attempt+1 (attempt
-// counts from 0), given the base delay, the ceiling and the last answer
-// (nil after a transport error).
-type Backoff func(base, ceiling time.Duration, attempt int, resp *http.Response) time.Duration
+// counts from 0), given the base delay, the ceiling and the wait the proxy
+// asked for with Retry-After on its last answer (0 = none asked).
+type Backoff func(base, ceiling time.Duration, attempt int, retryAfter time.Duration) time.Duration
 
 // DefaultCheckRetry retries transport errors (except certificate
 // verification failures and a cancelled context) and the statuses 429, 500,
@@ -43,11 +43,11 @@ func retryableStatus(code int) bool {
 }
 
 // DefaultBackoff waits base*2^attempt with "equal jitter" (a random duration
-// between half and all of it), capped at ceiling. A Retry-After header on a
-// 429 or 503 answer (seconds or an HTTP date) takes precedence, also capped.
-func DefaultBackoff(base, ceiling time.Duration, attempt int, resp *http.Response) time.Duration {
-	if d, ok := retryAfter(resp); ok {
-		return min(d, ceiling)
+// between half and all of it), capped at ceiling. A Retry-After the proxy
+// sent (on a 429 or 503) takes precedence, also capped.
+func DefaultBackoff(base, ceiling time.Duration, attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, ceiling)
 	}
 	if base <= 0 {
 		return 0
@@ -64,26 +64,23 @@ func DefaultBackoff(base, ceiling time.Duration, attempt int, resp *http.Respons
 	return half + rand.N(half+1)
 }
 
-// retryAfter parses the Retry-After header of a 429 or 503 answer.
-func retryAfter(resp *http.Response) (time.Duration, bool) {
+// retryAfter parses the Retry-After header of a 429 or 503 answer (seconds
+// or an HTTP date); 0 when there is none.
+func retryAfter(resp *http.Response) time.Duration {
 	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
-		return 0, false
+		return 0
 	}
 	v := resp.Header.Get("Retry-After")
 	if v == "" {
-		return 0, false
+		return 0
 	}
 	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+		return time.Duration(secs) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := time.Until(t)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return max(time.Until(t), 0)
 	}
-	return 0, false
+	return 0
 }
 
 // notProcessed reports whether a failed attempt certainly never reached the
@@ -115,17 +112,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// Wait sleeps the client's backoff before retry number attempt+1 after err
-// (honouring a Retry-After the proxy sent with it), or until ctx is done. It
-// lets callers that resolve ambiguous failures themselves (see GenerateKey)
-// follow the same policy.
-func (c *Client) Wait(ctx context.Context, attempt int, err error) error {
-	var resp *http.Response
-	var ae *APIError
-	if errors.As(err, &ae) && ae.retryAfter > 0 {
-		resp = &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {strconv.Itoa(int((ae.retryAfter + time.Second - 1) / time.Second))}}}
-	}
-	return sleep(ctx, c.backoff(c.retryDelay, c.maxRetryWait, attempt, resp))
 }

@@ -17,7 +17,7 @@ type Key struct {
 	KeyAlias            *string        `json:"key_alias,omitempty"`
 	Models              []string       `json:"models,omitempty"`
 	Expires             *string        `json:"expires,omitempty"` // ISO-8601, nil = never
-	Spend               float64        `json:"spend,omitempty"`
+	Spend               *float64       `json:"spend,omitempty"`   // nil = the proxy did not say
 	MaxBudget           *float64       `json:"max_budget,omitempty"`
 	BudgetDuration      *string        `json:"budget_duration,omitempty"`
 	UserID              *string        `json:"user_id,omitempty"`
@@ -122,6 +122,7 @@ type ListKeysOptions struct {
 type ListKeysResponse struct {
 	Keys        []Key `json:"-"`
 	FullObjects bool  `json:"-"`
+	hasKeys     bool  // the answer had a "keys" list
 	TotalCount  *int  `json:"total_count"`
 	CurrentPage *int  `json:"current_page"`
 	TotalPages  *int  `json:"total_pages"`
@@ -138,6 +139,7 @@ func (r *ListKeysResponse) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
+	r.hasKeys = aux.Keys != nil
 	r.Keys = make([]Key, 0, len(aux.Keys))
 	r.FullObjects = true
 	for _, raw := range aux.Keys {
@@ -163,7 +165,7 @@ func (r *ListKeysResponse) UnmarshalJSON(b []byte) error {
 // DeleteKeysResponse is the answer of POST /key/delete: the input echoed,
 // whether or not each key existed.
 type DeleteKeysResponse struct {
-	DeletedKeys []string `json:"deleted_keys"`
+	DeletedKeys []any `json:"deleted_keys"`
 }
 
 // Model is one deployment from /model/info (or a model id from /v1/models,

@@ -2,7 +2,7 @@
 // project relies on: their names and the DDL that reproduces them for tests and
 // for the fake proxy's PostgreSQL store.
 //
-// The definitions follow LiteLLM's Prisma schema (see ../shared/spec/litellm-api.md):
+// The definitions follow LiteLLM's Prisma schema (see docs/litellm-api.md):
 // quoted, case-sensitive table names in the public schema, TEXT primary keys
 // holding the sha256 hex of the raw key, TIMESTAMP(3) columns in UTC.
 package litellmdb

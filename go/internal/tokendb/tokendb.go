@@ -1,7 +1,7 @@
 // Package tokendb deletes LiteLLM virtual keys directly in LiteLLM's
 // PostgreSQL database. It is the force-delete fallback of the litellm_key
 // module, used when POST /key/delete fails or does not take (see
-// ../shared/spec/litellm-api.md, "POST /key/delete" and "Database").
+// docs/litellm-api.md, "POST /key/delete" and "Database").
 //
 // Delete works in one transaction: it locks the key rows whose token and
 // key_alias both match, removes their rows in "LiteLLM_JWTKeyMapping" (whose

@@ -93,6 +93,7 @@ func sorted(s ...string) []string {
 }
 
 func TestDeleteOnlyMatchingTokenAndAlias(t *testing.T) {
+	t.Parallel()
 	mine1, mine2 := hashOf("mine-1"), hashOf("mine-2")
 	otherAlias := hashOf("other-alias")
 	unrelated := hashOf("unrelated")
@@ -125,6 +126,7 @@ func TestDeleteOnlyMatchingTokenAndAlias(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dsn, conn := setup(t)
 			insertKey(t, conn, mine1, "mine")
 			insertKey(t, conn, mine2, "mine")
@@ -153,6 +155,7 @@ func TestDeleteOnlyMatchingTokenAndAlias(t *testing.T) {
 }
 
 func TestDeleteWritesAuditRow(t *testing.T) {
+	t.Parallel()
 	uuidV4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	tests := []struct {
 		name          string
@@ -164,6 +167,7 @@ func TestDeleteWritesAuditRow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dsn, conn := setup(t)
 			tok, tok2 := hashOf("audit"), hashOf("audit-2")
 			insertKey(t, conn, tok, "audited")
@@ -211,6 +215,7 @@ func TestDeleteWritesAuditRow(t *testing.T) {
 }
 
 func TestDeleteRemovesJWTMappingsFirst(t *testing.T) {
+	t.Parallel()
 	dsn, conn := setup(t)
 	tok, other := hashOf("mapped"), hashOf("mapped-other")
 	insertKey(t, conn, tok, "mapped")
@@ -240,6 +245,7 @@ func TestDeleteRemovesJWTMappingsFirst(t *testing.T) {
 }
 
 func TestDeleteWithoutOptionalTables(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		drop         []string
@@ -252,6 +258,7 @@ func TestDeleteWithoutOptionalTables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dsn, conn := setup(t)
 			tok := hashOf("bare")
 			insertKey(t, conn, tok, "bare")
@@ -334,6 +341,7 @@ func TestDeleteInOtherSchema(t *testing.T) {
 }
 
 func TestDeleteRollsBackOnFailure(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		sabotage string
@@ -356,6 +364,7 @@ func TestDeleteRollsBackOnFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dsn, conn := setup(t)
 			tok, other := hashOf("rollback"), hashOf("rollback-other")
 			insertKey(t, conn, tok, "rb")
@@ -422,6 +431,7 @@ func silentServer(t *testing.T) int {
 }
 
 func TestDeleteConnectErrorsHideSecrets(t *testing.T) {
+	t.Parallel()
 	const fakePassword = "Sup3r-Secret/pw@x"
 	req := Request{Alias: "a", Tokens: []string{hashOf("a")}}
 
@@ -463,6 +473,7 @@ func TestDeleteConnectErrorsHideSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dsn, host, user := tt.dsn(t)
 			res, err := Delete(testCtx(t), dsn, req)
 			require.Error(t, err)
@@ -496,7 +507,7 @@ func TestDeleteConnectTimeouts(t *testing.T) {
 		name    string
 		timeout time.Duration // ctx deadline; 0 = none, so the default applies
 	}{
-		{name: "context deadline", timeout: 300 * time.Millisecond},
+		{name: "context deadline", timeout: 100 * time.Millisecond},
 		{name: "default connect timeout", timeout: 0},
 	}
 	for _, tt := range tests {
@@ -504,7 +515,7 @@ func TestDeleteConnectTimeouts(t *testing.T) {
 			old := defaultConnectTimeout
 			t.Cleanup(func() { defaultConnectTimeout = old })
 			if tt.timeout == 0 {
-				defaultConnectTimeout = 300 * time.Millisecond
+				defaultConnectTimeout = 100 * time.Millisecond
 			} else {
 				defaultConnectTimeout = time.Hour // must not be used: ctx has a deadline
 			}
@@ -528,6 +539,7 @@ func TestDeleteConnectTimeouts(t *testing.T) {
 }
 
 func TestDeleteRejectsInvalidRequests(t *testing.T) {
+	t.Parallel()
 	// Validation comes before any connection: the URL points nowhere.
 	dsn := "postgres://litellm:pw-secret@127.0.0.1:1/db"
 	rawKey := "sk-" + strings.Repeat("a", 61)
@@ -547,6 +559,7 @@ func TestDeleteRejectsInvalidRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res, err := Delete(context.Background(), dsn, tt.req)
 			require.Error(t, err)
 			assert.Nil(t, res)

@@ -30,7 +30,7 @@ func writerRequests(dir string, i int) []Request {
 
 // checkNothingLost loads the files with PyYAML and checks every writer's
 // contribution is there.
-func checkNothingLost(t *testing.T, dir string) {
+func checkNothingLost(t *testing.T, dir string, writers int) {
 	t.Helper()
 	got := pyLoad(t, filepath.Join(dir, "provision-user-data.yaml"), filepath.Join(dir, "provision-user-info.yaml"))
 	data, ok := got[0].(map[string]any)
@@ -57,6 +57,7 @@ func checkNothingLost(t *testing.T, dir string) {
 
 // TestConcurrentGoroutines: 20 writers in one process.
 func TestConcurrentGoroutines(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var wg sync.WaitGroup
 	for i := range writers {
@@ -68,14 +69,16 @@ func TestConcurrentGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	checkNothingLost(t, dir)
+	checkNothingLost(t, dir, writers)
 }
 
-// TestConcurrentProcesses: 20 writer processes (this test binary re-executed).
+// TestConcurrentProcesses: 10 writer processes (this test binary re-executed).
 func TestConcurrentProcesses(t *testing.T) {
 	if os.Getenv("USERINFO_WRITER") != "" {
 		return
 	}
+	t.Parallel()
+	const writers = 10
 	dir := t.TempDir()
 	cmds := make([]*exec.Cmd, writers)
 	for i := range writers {
@@ -86,7 +89,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	for i, c := range cmds {
 		assert.NoError(t, c.Wait(), "writer %d", i)
 	}
-	checkNothingLost(t, dir)
+	checkNothingLost(t, dir, writers)
 }
 
 // TestWriterProcess is the body of one writer process of
@@ -109,7 +112,8 @@ func TestWriterProcess(t *testing.T) {
 // writer gives up when its context ends.
 func TestLockWaitsAndTimesOut(t *testing.T) {
 	dir := t.TempDir()
-	l, err := lock(context.Background(), filepath.Join(dir, LockName))
+	t.Parallel()
+	l, err := flockDir(context.Background(), dir) // as another process holds it
 	require.NoError(t, err)
 
 	_, err = Apply(context.Background(), Request{OutputDir: dir, Msg: &Text{Lines: []string{"m"}}}, Options{LockTimeout: 50 * time.Millisecond})
@@ -127,7 +131,7 @@ func TestLockWaitsAndTimesOut(t *testing.T) {
 		t.Fatalf("writer did not wait for the lock: %v", err)
 	case <-time.After(100 * time.Millisecond):
 	}
-	require.NoError(t, l.unlock())
+	require.NoError(t, l.f.Close())
 	select {
 	case err := <-done:
 		require.NoError(t, err)

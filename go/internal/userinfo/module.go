@@ -2,6 +2,10 @@ package userinfo
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 )
@@ -13,26 +17,37 @@ const ModuleName = "agnosticd_user_info"
 // filled in by the controller-side action plugin from play variables; a task
 // that runs the module directly may set them.
 type Params struct {
-	Msg        any    `ansible:"msg"`
-	Body       any    `ansible:"body"`
-	Data       any    `ansible:"data"`
-	User       string `ansible:"user"`
+	Msg  any `ansible:"msg"`
+	Body any `ansible:"body"`
+	Data any `ansible:"data"`
+	// User is raw: a number keeps its type as the key, like in AgnosticD.
+	User any `ansible:"user"`
+	// Users holds every user's msg/data/body for one call: user name ->
+	// {msg, data, body} (see usersRequests).
+	Users      any    `ansible:"users"`
 	DataPrefix string `ansible:"data_prefix"`
 	OutputDir  string `ansible:"output_dir"`
 	Action     string `ansible:"action"`
 }
 
+// Rules makes user and users mutually exclusive: users is the bulk form of user.
+func (Params) Rules() ansible.Rules {
+	return ansible.Rules{MutuallyExclusive: [][]string{{"user", "users"}}}
+}
+
 // Result is the module's result. Like AgnosticD's, it never reports a change.
 type Result struct {
 	Changed bool `json:"changed"`
-	// Msg is `user.info: <msg>` (or `user.body: <body>`) without user, the
-	// msg as given with user.
+	// Msg is `user.body: <body>` when body is given without user, else
+	// `user.info: <msg>`; with user, the msg as given.
 	Msg any `json:"msg,omitempty"`
 	// Body is the body as given, with user.
-	Body any    `json:"body,omitempty"`
-	User string `json:"user,omitempty"`
-	// Data is the data as given, without data_prefix.
+	Body any `json:"body,omitempty"`
+	User any `json:"user,omitempty"`
+	// Data is the data as given (when truthy), without data_prefix.
 	Data any `json:"data,omitempty"`
+	// UserCount is the number of users written, with users.
+	UserCount *int `json:"user_count,omitempty"`
 	// Error repeats a failure's text where AgnosticD reports it.
 	Error string `json:"error,omitempty"`
 	// WouldWrite lists, in check mode, the writes the call would make.
@@ -52,29 +67,53 @@ type FileDiff struct {
 // Run is the module's logic for the ansible runtime.
 func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	fail := func(err error) (any, error) { return &Result{Error: err.Error()}, err }
-	msg, err := NewText("msg", p.Msg)
+	msg, err := newText("msg", p.Msg, truthy(p.User), false)
 	if err != nil {
 		return fail(err)
 	}
-	body, err := NewText("body", p.Body)
+	body, err := newText("body", p.Body, truthy(p.User), true)
 	if err != nil {
 		return fail(err)
 	}
-	req := Request{Msg: msg, Body: body, Data: p.Data, User: p.User, DataPrefix: p.DataPrefix,
-		OutputDir: p.OutputDir, Action: p.Action}
-	writes, err := Apply(ctx, req, Options{CheckMode: m.CheckMode()})
+	top := Request{Msg: msg, Body: body, Data: p.Data, User: p.User, DataPrefix: p.DataPrefix,
+		OutputDir: p.OutputDir, Action: p.Action,
+		DataNull: p.Data == nil && slices.Contains(m.KeyOrder(), "data")}
+	reqs := []Request{top}
+	var count *int
+	if p.Users != nil {
+		entries, err := usersRequests(m, p, top)
+		if err != nil {
+			return fail(err)
+		}
+		if p.Msg == nil && p.Body == nil && p.Data == nil {
+			reqs = reqs[:0]
+		}
+		reqs = append(reqs, entries...)
+		n := len(entries)
+		count = &n
+	}
+	writes, err := ApplyAll(ctx, reqs, Options{CheckMode: m.CheckMode()})
 	if err != nil {
 		return fail(err)
 	}
 
-	res := &Result{Data: p.Data}
+	res := &Result{UserCount: count}
+	if truthy(p.Data) {
+		res.Data = p.Data
+	}
 	switch {
-	case p.User != "":
-		res.User, res.Msg, res.Body = p.User, msg.Value(), body.Value()
-	case msg != nil:
-		res.Msg = msg.prefixed("user.info: ")
+	case truthy(p.User):
+		res.User = p.User
+		if msg != nil {
+			res.Msg = msg.Raw
+		}
+		if body != nil {
+			res.Body = body.Raw
+		}
 	case body != nil:
 		res.Msg = body.prefixed("user.body: ")
+	case msg != nil:
+		res.Msg = msg.prefixed("user.info: ")
 	}
 	if m.CheckMode() {
 		res.WouldWrite = writes
@@ -85,6 +124,60 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 		}
 	}
 	return res, nil
+}
+
+// usersRequests turns `users` into one request per user, in the order the task
+// wrote them: `user: <name>` with that entry's msg, data and body, and the
+// call's data_prefix, output_dir and action.
+func usersRequests(m *ansible.Module, p *Params, top Request) ([]Request, error) {
+	users, ok := p.Users.(map[string]any)
+	if !ok {
+		return nil, errors.New("users must be a mapping of user name to {msg, data, body}")
+	}
+	order := slices.DeleteFunc(m.KeyOrder("users"), func(k string) bool { _, ok := users[k]; return !ok })
+	if len(order) != len(users) { // not from an args file (a Go caller)
+		order = slices.Sorted(maps.Keys(users))
+	}
+	reqs := make([]Request, 0, len(users))
+	for _, name := range order {
+		entry := map[string]any{}
+		switch e := users[name].(type) {
+		case nil:
+		case map[string]any:
+			entry = e
+		default:
+			return nil, fmt.Errorf("users.%s must be a mapping with msg, data and/or body", name)
+		}
+		for k := range entry {
+			if k != "msg" && k != "data" && k != "body" {
+				return nil, fmt.Errorf("users.%s: unsupported key %q (valid keys: body, data, msg)", name, k)
+			}
+		}
+		msg, err := newText("users."+name+".msg", entry["msg"], name != "", false)
+		if err != nil {
+			return nil, err
+		}
+		body, err := newText("users."+name+".body", entry["body"], name != "", true)
+		if err != nil {
+			return nil, err
+		}
+		_, hasData := entry["data"]
+		r := Request{Msg: msg, Body: body, Data: entry["data"], DataNull: hasData && entry["data"] == nil,
+			User: name, DataPrefix: top.DataPrefix, OutputDir: top.OutputDir, Action: top.Action}
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("users.%s: %w", name, err)
+		}
+		reqs = append(reqs, r)
+	}
+	return reqs, nil
+}
+
+// newText reads a msg or body: per user with NewUserText, else NewText.
+func newText(name string, v any, perUser, keepLists bool) (*Text, error) {
+	if perUser {
+		return NewUserText(name, v, keepLists)
+	}
+	return NewText(name, v)
 }
 
 // Main runs the module as Ansible invokes it.

@@ -1,13 +1,12 @@
 package userinfo
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -120,7 +119,6 @@ func (g gen) call() map[string]any {
 
 type modelCase struct {
 	Ours  string           `json:"ours"`
-	Ref   string           `json:"ref"`
 	Calls []map[string]any `json:"calls"`
 }
 
@@ -131,43 +129,40 @@ type modelVerdict struct {
 
 // TestMatchesAgnosticDModel: random call sequences through the module give
 // files that PyYAML loads exactly as the reference model of AgnosticD's
-// semantics (testdata/agnosticd_model.py) predicts, and as the files AgnosticD
-// itself would write load.
+// semantics (testdata/agnosticd_model.py) predicts (the integration target
+// user_info_agnosticd compares with AgnosticD's plugin itself).
 func TestMatchesAgnosticDModel(t *testing.T) {
+	t.Parallel()
 	const cases, maxCalls = 80, 12
 	seed := rand.Uint64()
 	t.Logf("seed %d", seed)
 	g := gen{rand.New(rand.NewPCG(seed, 1))}
-	var all []modelCase
-	var results [][]map[string]any
-	for i := range cases {
+	all := make([]modelCase, cases)
+	for i := range all {
 		dir := t.TempDir()
-		c := modelCase{Ours: filepath.Join(dir, "ours"), Ref: filepath.Join(dir, "ref")}
-		var res []map[string]any
+		all[i] = modelCase{Ours: filepath.Join(dir, "ours")}
 		for range 1 + g.r.IntN(maxCalls) {
-			call := g.call()
-			c.Calls = append(c.Calls, call)
-			args := map[string]any{"output_dir": c.Ours}
-			for k, v := range call {
-				args[k] = v
-			}
-			res = append(res, execModule(t, args))
+			all[i].Calls = append(all[i].Calls, g.call())
 		}
-		_ = i
-		all = append(all, c)
-		results = append(results, res)
 	}
+	// The cases are independent: run them side by side (each in order).
+	results := make([][]map[string]any, cases)
+	var wg sync.WaitGroup
+	for i, c := range all {
+		wg.Go(func() {
+			for _, call := range c.Calls {
+				args := map[string]any{"output_dir": c.Ours}
+				for k, v := range call {
+					args[k] = v
+				}
+				results[i] = append(results[i], execModule(t, args))
+			}
+		})
+	}
+	wg.Wait()
 
-	in, err := json.Marshal(all)
-	require.NoError(t, err)
-	cmd := exec.Command("python3", filepath.Join("testdata", "agnosticd_model.py"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, stderr.String())
 	var verdicts []modelVerdict
-	require.NoError(t, json.Unmarshal(out, &verdicts))
+	askOracle(t, map[string]any{"model": all}, &verdicts)
 	require.Len(t, verdicts, cases)
 
 	for i, v := range verdicts {
@@ -178,7 +173,9 @@ func TestMatchesAgnosticDModel(t *testing.T) {
 			if wantErr == nil {
 				assert.NotContains(t, res, "failed", "case %d call %d: %v", i, j, res)
 			} else {
-				assert.Equal(t, *wantErr, res["error"], "case %d call %d", i, j)
+				if *wantErr != "existing data cannot be merged" { // the model's generic text
+					assert.Equal(t, *wantErr, res["error"], "case %d call %d", i, j)
+				}
 				assert.Equal(t, true, res["failed"], "case %d call %d", i, j)
 			}
 		}

@@ -2,12 +2,14 @@
 // that RHDP's completion callback, Babylon emails, the workshop UI and
 // Showroom read from `{output_dir}/{action}-user-{info,body,data}.yaml`.
 //
-// It keeps AgnosticD's contract (files, formats, merge rules; see
-// shared/spec/agnosticd-user-info.md) and adds what the original lacks: the
-// data file is replaced atomically, every writer holds an exclusive lock on
-// `{output_dir}/.agnosticd-user-info.lock` so that concurrent tasks lose
-// nothing, the YAML keeps its types under PyYAML's YAML 1.1 rules, and check
-// mode writes nothing.
+// It keeps AgnosticD v2's contract (files, formats, merge rules, order of
+// writes; see docs/agnosticd-user-info.md, which also lists every deliberate
+// difference) and adds what the original lacks: the data file is replaced
+// atomically, every writer holds an exclusive flock on output_dir so that
+// concurrent tasks lose nothing, the YAML keeps its types under PyYAML's YAML
+// 1.1 rules, existing content PyYAML cannot read is refused rather than
+// rewritten, check mode writes nothing, and one call can write every user of
+// a lab (ApplyAll).
 package userinfo
 
 import (
@@ -17,11 +19,15 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 )
 
 // Errors a call can fail with. ErrMutuallyExclusive and ErrDataNotDict carry
@@ -31,21 +37,39 @@ var (
 	ErrDataNotDict       = errors.New("data must be a dictionary of name/value pairs")
 	ErrBadText           = errors.New("must be a string or a list of strings")
 	ErrNotDict           = errors.New("is not a mapping")
-	ErrNotString         = errors.New("is not a string")
+	ErrNotString         = errors.New("is not a string: cannot append to it")
+	ErrBadUser           = errors.New("user must be a string, a number or a boolean")
 )
 
 // Default values used when output_dir or action are empty.
 const (
 	DefaultOutputDir = "."
 	DefaultAction    = "provision"
-	// LockName is the lock file every writer holds, one per output directory.
-	LockName = ".agnosticd-user-info.lock"
 )
 
 // Text is the value of `msg` or `body`: one string, or a list of strings.
 type Text struct {
 	Lines  []string
 	IsList bool
+	// Raw is the value as given (list items and scalars keep their types);
+	// a per-user body, and a per-user msg that is not a list, are stored so.
+	Raw any
+	// Opaque: a per-user value that is no text (a dict, a list holding
+	// lists or dicts). It is stored as given when the user has no msg/body
+	// yet, like AgnosticD; it cannot be appended to one.
+	Opaque bool
+}
+
+// NewUserText is NewText for a per-user msg or body, which AgnosticD stores
+// as given whatever its type: a dict is kept as an opaque value instead of
+// being refused, and so is a list holding collections when keepLists (a body;
+// a msg list is joined into text).
+func NewUserText(name string, v any, keepLists bool) (*Text, error) {
+	t, err := NewText(name, v)
+	if _, isList := v.([]any); errors.Is(err, ErrBadText) && (keepLists || !isList) {
+		return &Text{Raw: v, Opaque: true}, nil
+	}
+	return t, err
 }
 
 // NewText converts a raw parameter value (a JSON string, list or scalar) into
@@ -58,6 +82,8 @@ func NewText(name string, v any) (*Text, error) {
 			return t, nil
 		case json.Number:
 			return t.String(), nil
+		case ansible.NonFinite:
+			return pyFloatStr(float64(t)), nil
 		case bool:
 			if t {
 				return "True", nil
@@ -80,15 +106,28 @@ func NewText(name string, v any) (*Text, error) {
 			}
 			lines[i] = s
 		}
-		return &Text{Lines: lines, IsList: true}, nil
+		return &Text{Lines: lines, IsList: true, Raw: v}, nil
 	case []string:
-		return &Text{Lines: append([]string(nil), t...), IsList: true}, nil
+		return &Text{Lines: append([]string(nil), t...), IsList: true, Raw: v}, nil
 	}
 	s, err := toLine(v)
 	if err != nil {
 		return nil, err
 	}
-	return &Text{Lines: []string{s}}, nil
+	return &Text{Lines: []string{s}, Raw: v}, nil
+}
+
+// pyFloatStr is Python's str() of a non-finite float.
+func pyFloatStr(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // Truthy reports whether Python would consider the value true.
@@ -99,7 +138,10 @@ func (t *Text) Truthy() bool {
 	if t.IsList {
 		return len(t.Lines) > 0
 	}
-	return t.Lines[0] != ""
+	if t.Opaque {
+		return truthy(t.Raw)
+	}
+	return truthy(t.Raw) || (t.Raw == nil && t.Lines[0] != "")
 }
 
 // Value returns the value as given: a string or a list of strings.
@@ -124,14 +166,22 @@ func (t *Text) prefixed(p string) any {
 	return p + t.Lines[0]
 }
 
+// joined is the text appended to a per-user msg or body: list items joined
+// with newlines.
+func (t *Text) joined() string { return strings.Join(t.Lines, "\n") }
+
 // Request is one call of agnosticd_user_info.
 type Request struct {
 	Msg  *Text // nil: not given
 	Body *Text // nil: not given
-	// Data is the raw `data` value (nil: not given). It must be a
-	// map[string]any when truthy.
-	Data       any
-	User       string
+	// Data is the raw `data` value (nil: not given, or null when DataNull).
+	// It must be a map[string]any when truthy.
+	Data any
+	// DataNull: data was given as null; a new per-user entry is then null.
+	DataNull bool
+	// User scopes the call to one user: a string, or a number or boolean kept
+	// as a key of that type. A falsy value (nil, "", 0, false) means no user.
+	User       any
 	DataPrefix string
 	OutputDir  string // empty: DefaultOutputDir
 	Action     string // empty: DefaultAction
@@ -141,7 +191,7 @@ type Request struct {
 type Options struct {
 	// CheckMode: compute and report every write, perform none.
 	CheckMode bool
-	// LockTimeout bounds the wait for the directory lock (default 2 minutes).
+	// LockTimeout bounds the wait for the lock (default 2 minutes).
 	LockTimeout time.Duration
 }
 
@@ -187,11 +237,36 @@ func truthy(v any) bool {
 		return t != 0
 	case []any:
 		return len(t) > 0
+	case []string:
+		return len(t) > 0
 	case map[string]any:
 		return len(t) > 0
 	}
 	return true
 }
+
+// userKey is the mapping key of a (truthy) user.
+func userKey(u any) (mapKey, error) {
+	switch t := u.(type) {
+	case string:
+		return strKey(t), nil
+	case bool:
+		return mapKey{text: "true", raw: true}, nil
+	case json.Number:
+		if jsonInt.MatchString(string(t)) {
+			return mapKey{text: string(t), raw: true}, nil
+		}
+		if f, err := t.Float64(); err == nil {
+			return mapKey{text: formatFloat(f), raw: true}, nil
+		}
+	case ansible.NonFinite:
+		return mapKey{text: formatFloat(float64(t)), raw: true}, nil
+	}
+	return mapKey{}, ErrBadUser
+}
+
+// userName is a user as error messages show it.
+func userName(u any) string { return fmt.Sprint(u) }
 
 // Validate checks a request like AgnosticD does, before anything is written.
 func (r *Request) Validate() error {
@@ -203,39 +278,56 @@ func (r *Request) Validate() error {
 			return ErrDataNotDict
 		}
 	}
+	if truthy(r.User) {
+		if _, err := userKey(r.User); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-type pendingAppend struct {
-	path  string
-	lines []string
+// hasUser reports whether the call is scoped to a user (AgnosticD's `if user`).
+func (r *Request) hasUser() bool { return truthy(r.User) }
+
+// needsData reports whether the call reads and rewrites the data file.
+func (r *Request) needsData() bool { return r.hasUser() || truthy(r.Data) }
+
+// Apply performs one call: it appends the owner's messages to the info and
+// body files, then merges data (and per-user messages) into the data file, all
+// under the lock. It returns the writes it made, or in check mode the writes it
+// would make.
+func Apply(ctx context.Context, r Request, opt Options) ([]Write, error) {
+	return ApplyAll(ctx, []Request{r}, opt)
 }
 
-// Apply performs one call: it appends the owner's messages to the info or
-// body file and merges data (and per-user messages) into the data file, all
-// under the directory lock. It returns the writes it made, or in check mode
-// the writes it would make.
-func Apply(ctx context.Context, r Request, opt Options) ([]Write, error) {
-	if err := r.Validate(); err != nil {
-		return nil, err
+// ApplyAll performs a sequence of calls on the same output_dir and action
+// (those of the first request) under one lock, reading and replacing the data
+// file once. The files end up exactly as after the calls one by one. Every
+// request is validated before anything is written; a data file that cannot be
+// read fails the sequence after the appends of the requests before it, like
+// the single calls would, and is left as it was.
+func ApplyAll(ctx context.Context, reqs []Request, opt Options) ([]Write, error) {
+	if len(reqs) == 0 {
+		return nil, nil
 	}
-	dir, action := r.OutputDir, r.Action
+	for i := range reqs {
+		if err := reqs[i].Validate(); err != nil {
+			return nil, err
+		}
+	}
+	dir, action := reqs[0].OutputDir, reqs[0].Action
 	if dir == "" {
 		dir = DefaultOutputDir
 	}
 	if action == "" {
 		action = DefaultAction
 	}
-	data, _ := r.Data.(map[string]any)
-	var appends []pendingAppend
-	if r.User == "" && r.Msg != nil && len(r.Msg.Lines) > 0 {
-		appends = append(appends, pendingAppend{infoPath(dir, action), r.Msg.Lines})
+	work := false
+	for i := range reqs {
+		r := &reqs[i]
+		work = work || r.needsData() || (!r.hasUser() && (r.Msg != nil || r.Body != nil))
 	}
-	if r.User == "" && r.Body != nil && len(r.Body.Lines) > 0 {
-		appends = append(appends, pendingAppend{bodyPath(dir, action), r.Body.Lines})
-	}
-	updateData := r.User != "" || len(data) > 0
-	if len(appends) == 0 && !updateData {
+	if !work {
 		return nil, nil
 	}
 
@@ -249,7 +341,7 @@ func Apply(ctx context.Context, r Request, opt Options) ([]Write, error) {
 		}
 		lctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		l, err := lock(lctx, filepath.Join(dir, LockName))
+		l, err := lock(lctx, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -257,17 +349,50 @@ func Apply(ctx context.Context, r Request, opt Options) ([]Write, error) {
 	}
 
 	var writes []Write
-	if updateData {
-		w, err := mergeData(dataPath(dir, action), r, data, opt.CheckMode)
-		if err != nil {
-			return nil, err
+	appended := map[string]int{} // path -> index in writes
+	var data *dataFile
+	for i := range reqs {
+		r := &reqs[i]
+		if !r.hasUser() {
+			for _, a := range []struct {
+				path string
+				text *Text
+			}{{infoPath(dir, action), r.Msg}, {bodyPath(dir, action), r.Body}} {
+				if a.text == nil {
+					continue
+				}
+				w, err := appendLines(a.path, a.text.Lines, opt.CheckMode)
+				if err != nil {
+					return writes, err
+				}
+				if j, ok := appended[a.path]; ok {
+					writes[j].Content += w.Content
+				} else {
+					appended[a.path] = len(writes)
+					writes = append(writes, w)
+				}
+			}
 		}
-		writes = append(writes, w)
+		if !r.needsData() {
+			continue
+		}
+		if data == nil {
+			d, err := readData(dataPath(dir, action))
+			if err != nil {
+				return writes, err
+			}
+			data = d
+		}
+		if err := data.apply(r); err != nil {
+			return writes, fmt.Errorf("%s: %w", data.path, err)
+		}
 	}
-	for _, a := range appends {
-		w, err := appendLines(a.path, a.lines, opt.CheckMode)
-		if err != nil {
-			return nil, err
+	if data != nil {
+		w := Write{Path: data.path, Op: "replace", Content: encodeDocument(data.doc), Before: string(data.before)}
+		if !opt.CheckMode {
+			if err := writeAtomic(data.path, []byte(w.Content)); err != nil {
+				return writes, err
+			}
 		}
 		writes = append(writes, w)
 	}
@@ -282,65 +407,139 @@ func readIfExists(path string) ([]byte, error) {
 	return b, err
 }
 
-// mergeData reads the data file, applies the request and replaces the file.
-func mergeData(path string, r Request, data map[string]any, check bool) (Write, error) {
+// dataFile is the data file's content while a call sequence updates it.
+type dataFile struct {
+	path   string
+	before []byte
+	doc    *omap
+}
+
+func readData(path string) (*dataFile, error) {
 	old, err := readIfExists(path)
 	if err != nil {
-		return Write{}, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	doc, err := decodeDocument(old)
 	if err != nil {
-		return Write{}, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	target := doc
-	if r.User != "" {
-		users, err := childMapping(doc, "users", "users")
-		if err != nil {
-			return Write{}, fmt.Errorf("%s: %w", path, err)
-		}
-		target, err = childMapping(users, r.User, "users."+r.User)
-		if err != nil {
-			return Write{}, fmt.Errorf("%s: %w", path, err)
-		}
-	}
+	return &dataFile{path: path, before: old, doc: doc}, nil
+}
+
+// apply merges one call into the document, with AgnosticD's rules: top-level
+// data updates the top level; with a user, users.<user> is created from data
+// (so `data: null` stores null and a falsy non-dict value is kept) or updated
+// with it, and the messages are appended to its msg and body.
+func (d *dataFile) apply(r *Request) error {
+	data, _ := r.Data.(map[string]any)
+	prefixed := newOMap()
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		target.set(strKey(r.DataPrefix+k), fromJSON(data[k]))
+		prefixed.set(strKey(r.DataPrefix+k), fromJSON(data[k]))
 	}
-	if r.User != "" {
-		for _, t := range []struct {
-			name string
-			text *Text
-		}{{"msg", r.Msg}, {"body", r.Body}} {
-			if !t.text.Truthy() {
-				continue
+	if !r.hasUser() {
+		for _, e := range prefixed.entries {
+			d.doc.set(e.key, e.value)
+		}
+		return nil
+	}
+	key, _ := userKey(r.User)
+	name := userName(r.User)
+	users, err := childMapping(d.doc, strKey("users"), "users")
+	if err != nil {
+		return err
+	}
+	cur, _ := users.get(key)
+	var entry *omap
+	switch c := cur.(type) {
+	case nil:
+		// A new entry (or one holding null, where AgnosticD fails): the
+		// data as given.
+		switch {
+		case data != nil || (r.Data == nil && !r.DataNull):
+			entry = prefixed
+			users.set(key, entry)
+		case r.DataNull:
+			users.set(key, nil)
+		default:
+			users.set(key, fromJSON(r.Data))
+		}
+	case *omap:
+		entry = c
+		for _, e := range prefixed.entries {
+			entry.set(e.key, e.value)
+		}
+	default:
+		return fmt.Errorf("users.%s %w", name, ErrNotDict)
+	}
+	for _, t := range []struct {
+		name string
+		text *Text
+		// raw: the value a new msg/body takes (a list msg is joined, a
+		// list body stays a list)
+		raw any
+	}{{"msg", r.Msg, msgValue(r.Msg)}, {"body", r.Body, bodyValue(r.Body)}} {
+		if !t.text.Truthy() {
+			continue
+		}
+		if entry == nil {
+			cur, _ := users.get(key)
+			if cur != nil {
+				return fmt.Errorf("users.%s %w", name, ErrNotDict)
 			}
-			joined := strings.Join(t.text.Lines, "\n")
-			switch cur, _ := target.get(strKey(t.name)); c := cur.(type) {
-			case nil:
-				target.set(strKey(t.name), joined)
-			case string:
-				target.set(strKey(t.name), c+"\n"+joined)
-			default:
-				return Write{}, fmt.Errorf("%s: users.%s.%s %w", path, r.User, t.name, ErrNotString)
+			entry = newOMap()
+			users.set(key, entry)
+		}
+		switch cur, _ := entry.get(strKey(t.name)); c := cur.(type) {
+		case nil:
+			entry.set(strKey(t.name), t.raw)
+		case string:
+			if t.text.Opaque {
+				return fmt.Errorf("users.%s.%s: cannot append %s %w", name, t.name, t.name, ErrBadText)
 			}
+			entry.set(strKey(t.name), c+"\n"+t.text.joined())
+		default:
+			return fmt.Errorf("users.%s.%s %w", name, t.name, ErrNotString)
 		}
 	}
-	w := Write{Path: path, Op: "replace", Content: encodeDocument(doc), Before: string(old)}
-	if !check {
-		if err := writeAtomic(path, []byte(w.Content)); err != nil {
-			return Write{}, err
-		}
+	return nil
+}
+
+// msgValue is what a per-user msg stores when the entry has none: a list
+// joined with newlines, any other value as given.
+func msgValue(t *Text) any {
+	if t == nil {
+		return nil
 	}
-	return w, nil
+	if t.IsList && !t.Opaque {
+		return t.joined()
+	}
+	return t.raw()
+}
+
+// bodyValue is what a per-user body stores when the entry has none: the value
+// as given.
+func bodyValue(t *Text) any {
+	if t == nil {
+		return nil
+	}
+	return t.raw()
+}
+
+// raw is the value as given, in the document model.
+func (t *Text) raw() any {
+	if t.Raw == nil {
+		return t.Value()
+	}
+	return fromJSON(t.Raw)
 }
 
 // childMapping returns the mapping under key k of m, creating it when missing
 // or null.
-func childMapping(m *omap, k, where string) (*omap, error) {
-	switch cur, _ := m.get(strKey(k)); c := cur.(type) {
+func childMapping(m *omap, k mapKey, where string) (*omap, error) {
+	switch cur, _ := m.get(k); c := cur.(type) {
 	case nil:
 		child := newOMap()
-		m.set(strKey(k), child)
+		m.set(k, child)
 		return child, nil
 	case *omap:
 		return c, nil
@@ -358,6 +557,8 @@ func appendLines(path string, lines []string, check bool) (Write, error) {
 	}
 	var b strings.Builder
 	switch {
+	case len(lines) == 0:
+		// `msg: []` creates the file and adds nothing, like AgnosticD.
 	case len(old) == 0:
 		b.WriteString("---\n")
 	case old[len(old)-1] != '\n':

@@ -42,9 +42,9 @@ func TestRules(t *testing.T) {
 			want:  map[string]string{"provision-user-info.yaml": `["","x"]`},
 		},
 		{
-			name:  "empty list msg writes nothing",
+			name:  "empty list msg creates an empty info file",
 			calls: []call{{"msg": []any{}}},
-			want:  map[string]string{},
+			want:  map[string]string{"provision-user-info.yaml": `null`},
 		},
 		{
 			name:  "body appends to the body file",
@@ -136,6 +136,7 @@ func TestRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			for _, c := range tt.calls {
 				args := map[string]any{"output_dir": dir}
@@ -181,6 +182,13 @@ func TestResult(t *testing.T) {
 		{"user", call{"user": "u", "msg": []any{"a"}, "data": map[string]any{"k": "v"}},
 			`{"changed":false,"user":"u","msg":["a"],"data":{"k":"v"}}`},
 		{"user body", call{"user": "u", "body": "b"}, `{"changed":false,"user":"u","body":"b"}`},
+		{"integer user", call{"user": json.Number("3"), "msg": "m"}, `{"changed":false,"user":3,"msg":"m"}`},
+		{"falsy user is no user", call{"user": "", "msg": "m"}, `{"changed":false,"msg":"user.info: m"}`},
+		{"body wins", call{"msg": "m", "body": ""}, `{"changed":false,"msg":"user.body: "}`},
+		{"falsy data not echoed", call{"data": "", "msg": "m"}, `{"changed":false,"msg":"user.info: m"}`},
+		{"users", call{"msg": "m", "users": map[string]any{"a": nil, "b": map[string]any{"data": map[string]any{"k": "v"}}}},
+			`{"changed":false,"msg":"user.info: m","user_count":2}`},
+		{"bad user", call{"user": []any{"x"}}, `{"changed":false,"failed":true,"error":"user must be a string, a number or a boolean","msg":"user must be a string, a number or a boolean"}`},
 		{"mutually exclusive", call{"msg": "m", "body": "b"},
 			`{"changed":false,"failed":true,"error":"msg and body are mutually exclusive","msg":"msg and body are mutually exclusive"}`},
 		{"data not a dict", call{"data": "x"},
@@ -190,6 +198,7 @@ func TestResult(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			args := call{"output_dir": t.TempDir()}
 			for k, v := range tt.args {
 				args[k] = v
@@ -231,6 +240,7 @@ func TestExistingStateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			p := filepath.Join(dir, "provision-user-data.yaml")
 			require.NoError(t, os.WriteFile(p, []byte(tt.file), 0o640))
@@ -254,13 +264,13 @@ func TestCheckMode(t *testing.T) {
 	ww, ok := res["would_write"].([]any)
 	require.True(t, ok, "would_write: %v", res)
 	require.Len(t, ww, 2)
-	assert.Equal(t, map[string]any{"path": filepath.Join(dir, "provision-user-data.yaml"), "op": "replace", "content": "---\nk: \"v\"\n"}, ww[0])
-	assert.Equal(t, map[string]any{"path": filepath.Join(dir, "provision-user-info.yaml"), "op": "append", "content": "---\n- \"m\"\n"}, ww[1])
+	assert.Equal(t, map[string]any{"path": filepath.Join(dir, "provision-user-info.yaml"), "op": "append", "content": "---\n- \"m\"\n"}, ww[0])
+	assert.Equal(t, map[string]any{"path": filepath.Join(dir, "provision-user-data.yaml"), "op": "replace", "content": "---\nk: \"v\"\n"}, ww[1])
 	diff, ok := res["diff"].([]any)
 	require.True(t, ok)
 	require.Len(t, diff, 2)
-	assert.Equal(t, "", diff[0].(map[string]any)["before"])
-	assert.Equal(t, "---\nk: \"v\"\n", diff[0].(map[string]any)["after"])
+	assert.Equal(t, "", diff[1].(map[string]any)["before"])
+	assert.Equal(t, "---\nk: \"v\"\n", diff[1].(map[string]any)["after"])
 
 	// With existing files: still untouched.
 	dir = t.TempDir()
@@ -280,13 +290,13 @@ func TestCheckMode(t *testing.T) {
 	assert.False(t, hasDiff, "diff only in diff mode")
 }
 
-// TestModes: new files are 0600, a replaced data file keeps its mode, and no
-// temporary file is left behind.
+// TestModes: new files are 0600 (they hold keys), a replaced data file keeps
+// its mode, and no lock or temporary file is left behind.
 func TestModes(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Apply(context.Background(), Request{OutputDir: dir, Msg: &Text{Lines: []string{"m"}}, Data: map[string]any{"k": "v"}}, Options{})
 	require.NoError(t, err)
-	for _, n := range []string{"provision-user-data.yaml", "provision-user-info.yaml", LockName} {
+	for _, n := range []string{"provision-user-data.yaml", "provision-user-info.yaml"} {
 		st, err := os.Stat(filepath.Join(dir, n))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), n)
@@ -307,7 +317,7 @@ func TestModes(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.ElementsMatch(t, []string{"provision-user-data.yaml", "provision-user-info.yaml", LockName}, names)
+	assert.ElementsMatch(t, []string{"provision-user-data.yaml", "provision-user-info.yaml"}, names, "no lock or temporary file left")
 }
 
 // TestSymlinkedDataFile: a symlinked data file is updated through the link.

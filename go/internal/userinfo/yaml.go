@@ -1,16 +1,22 @@
 package userinfo
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"gopkg.in/yaml.v3"
 )
 
@@ -125,7 +131,7 @@ func quote(s string) string {
 	return b.String()
 }
 
-var jsonInt = regexp.MustCompile(`^-?[0-9]+$`)
+var jsonInt = newLazyRegexp(`^-?[0-9]+$`)
 
 // formatFloat writes f so that a YAML 1.1 loader reads a float: YAML 1.1
 // needs a dot in the mantissa and a sign in the exponent.
@@ -178,6 +184,8 @@ func scalar(v any) (string, bool) {
 		return formatFloat(f), true
 	case float64:
 		return formatFloat(t), true
+	case ansible.NonFinite:
+		return formatFloat(float64(t)), true
 	case float32:
 		return formatFloat(float64(t)), true
 	case int:
@@ -206,7 +214,7 @@ func encodeDocument(m *omap) string {
 
 // plainKey matches keys that read better unquoted and cannot be mistaken for
 // anything but a string once plainValue has ruled out yes/no/null and friends.
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+var plainKey = newLazyRegexp(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 func keyText(k mapKey) string {
 	if k.raw {
@@ -244,6 +252,9 @@ func writeValue(b *strings.Builder, v any, indent int) {
 		writeValue(b, fromJSON(t), indent)
 	case []string:
 		writeValue(b, fromJSON(t), indent)
+	case tagged:
+		b.WriteString(" " + t.tag)
+		writeValue(b, t.value, indent)
 	case *omap:
 		if len(t.entries) == 0 {
 			b.WriteString(" {}\n")
@@ -271,14 +282,26 @@ func writeValue(b *strings.Builder, v any, indent int) {
 
 // ---------------------------------------------------------------- reading
 
+// lazyRegexp is a regexp compiled when first used: this module shares its
+// binary with the others (go/cmd/litellm_vk), which should not pay for
+// compiling these at every start.
+type lazyRegexp struct{ compiled func() *regexp.Regexp }
+
+func newLazyRegexp(expr string) lazyRegexp {
+	return lazyRegexp{sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
+}
+
+// MatchString reports whether s matches, compiling the expression first if needed.
+func (l lazyRegexp) MatchString(s string) bool { return l.compiled().MatchString(s) }
+
 // PyYAML's implicit resolvers (yaml/resolver.py, YAML 1.1).
 var (
-	yaml11Bool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
-	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
-	yaml11Null  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
-	yaml11Time  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
-	yaml11Other = regexp.MustCompile(`^(?:<<|=)$`)
+	yaml11Bool  = newLazyRegexp(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	yaml11Float = newLazyRegexp(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yaml11Int   = newLazyRegexp(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	yaml11Null  = newLazyRegexp(`^(?:~|null|Null|NULL|)$`)
+	yaml11Time  = newLazyRegexp(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	yaml11Other = newLazyRegexp(`^(?:<<|=)$`)
 )
 
 // plainValue gives a plain (unquoted) scalar the meaning PyYAML gives it.
@@ -303,12 +326,30 @@ func plainValue(s string) any {
 // ErrNotMapping means an existing data file does not hold a YAML mapping.
 var ErrNotMapping = errors.New("does not hold a YAML mapping")
 
+// ErrUnreadable means an existing data file holds something AgnosticD's
+// reader (PyYAML's safe_load) rejects, or more than the one document it
+// reads: rewriting it would lose content or write a file no reader can load,
+// so the call fails and leaves it alone (AgnosticD fails on it too).
+var ErrUnreadable = errors.New("cannot be updated without losing content")
+
 // decodeDocument reads an existing data file. A missing, empty or `---`-only
-// file is an empty mapping.
+// file is an empty mapping, and so is a document PyYAML loads as a falsy
+// value (`[]`, `0`, `""`), as AgnosticD's `safe_load(fh) or {}` makes it.
 func decodeDocument(text []byte) (*omap, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return newOMap(), nil
+		}
 		return nil, err
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: it holds more than one YAML document (another starts at line %d); the file is left as it is", ErrUnreadable, second.Line)
 	}
 	n := &doc
 	if n.Kind == yaml.DocumentNode {
@@ -325,20 +366,39 @@ func decodeDocument(text []byte) (*omap, error) {
 		return nil, err
 	}
 	switch t := v.(type) {
-	case nil:
-		return newOMap(), nil
 	case *omap:
 		return t, nil
+	case nil:
+		return newOMap(), nil
+	case []any:
+		if len(t) == 0 {
+			return newOMap(), nil
+		}
+	case string:
+		if t == "" {
+			return newOMap(), nil
+		}
+	case bool:
+		if !t {
+			return newOMap(), nil
+		}
+	case rawScalar:
+		if zeroNumber.MatchString(string(t)) {
+			return newOMap(), nil
+		}
 	}
 	return nil, ErrNotMapping
 }
+
+// zeroNumber matches the plain ints and floats PyYAML loads as zero.
+var zeroNumber = regexp.MustCompile(`^[-+]?(?:0[0_]*|0b[0_]+|0x[0_]+|[0_]*\.[0_]*(?:[eE][-+][0-9]+)?)$`)
 
 func fromNode(n *yaml.Node) (any, error) {
 	switch n.Kind {
 	case yaml.AliasNode:
 		return fromNode(n.Alias)
 	case yaml.ScalarNode:
-		return scalarFromNode(n), nil
+		return scalarFromNode(n)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
@@ -348,9 +408,13 @@ func fromNode(n *yaml.Node) (any, error) {
 			}
 			out = append(out, v)
 		}
-		return out, nil
+		return collectionTag(n, out)
 	case yaml.MappingNode:
-		return mappingFromNode(n)
+		m, err := mappingFromNode(n)
+		if err != nil {
+			return nil, err
+		}
+		return collectionTag(n, m)
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
@@ -360,15 +424,136 @@ func fromNode(n *yaml.Node) (any, error) {
 	return nil, fmt.Errorf("unsupported YAML node at line %d", n.Line)
 }
 
-func scalarFromNode(n *yaml.Node) any {
+// tagged is a collection read with an explicit tag PyYAML constructs into
+// something else than a dict or list (!!set, !!omap, !!pairs); it is written
+// back with its tag so that it loads as the same type.
+type tagged struct {
+	tag   string
+	value any // *omap or []any
+}
+
+func collectionTag(n *yaml.Node, v any) (any, error) {
+	if n.Style&yaml.TaggedStyle == 0 {
+		return v, nil
+	}
+	switch n.Tag {
+	case "!!map", "!!seq":
+		if (n.Tag == "!!map") == (n.Kind == yaml.MappingNode) {
+			return v, nil
+		}
+	case "!!set":
+		if n.Kind == yaml.MappingNode {
+			return tagged{n.Tag, v}, nil
+		}
+	case "!!omap", "!!pairs":
+		if n.Kind == yaml.SequenceNode {
+			return tagged{n.Tag, v}, nil
+		}
+	}
+	return nil, unreadable(n, "the tag "+n.Tag)
+}
+
+func unreadable(n *yaml.Node, what string) error {
+	return fmt.Errorf("%w: line %d: PyYAML's safe_load cannot read %s; the file is left as it is", ErrUnreadable, n.Line, what)
+}
+
+// Tagged scalars PyYAML's SafeLoader constructs, and how to check their text.
+var yaml11BinaryClean = strings.NewReplacer(" ", "", "\n", "", "\t", "", "\r", "")
+
+func scalarFromNode(n *yaml.Node) (any, error) {
 	if n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!str" && n.Tag != "!" {
-		// An explicit tag (!!int "3", !!binary ...): keep tag and text.
-		return rawScalar(n.Tag + " " + quote(n.Value))
+		return taggedScalar(n)
 	}
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 || n.Style&yaml.TaggedStyle != 0 {
-		return n.Value
+		return n.Value, nil
 	}
-	return plainValue(n.Value)
+	v := plainValue(n.Value)
+	if r, ok := v.(rawScalar); ok && !constructible(string(r)) {
+		return nil, unreadable(n, fmt.Sprintf("the value %q", n.Value))
+	}
+	return v, nil
+}
+
+// taggedScalar keeps an explicitly tagged scalar PyYAML can construct, written
+// in a form that loads as the same value.
+func taggedScalar(n *yaml.Node) (any, error) {
+	s := n.Value
+	switch n.Tag {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		switch strings.ToLower(s) {
+		case "yes", "true", "on":
+			return true, nil
+		case "no", "false", "off":
+			return false, nil
+		}
+	case "!!int":
+		if yaml11Int.MatchString(s) && constructible(s) {
+			return rawScalar(s), nil
+		}
+	case "!!float":
+		if yaml11Float.MatchString(s) {
+			return rawScalar(s), nil
+		}
+		if decimalInt.MatchString(s) {
+			return rawScalar(s + ".0"), nil
+		}
+	case "!!timestamp":
+		if yaml11Time.MatchString(s) && constructible(s) {
+			return rawScalar(s), nil
+		}
+	case "!!binary":
+		if _, err := base64.StdEncoding.DecodeString(yaml11BinaryClean.Replace(s)); err == nil {
+			return rawScalar("!!binary " + quote(s)), nil
+		}
+	}
+	return nil, unreadable(n, fmt.Sprintf("the value %s %q", n.Tag, s))
+}
+
+var decimalInt = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
+
+// constructible reports whether PyYAML's SafeLoader can build the non-string
+// value a plain scalar resolves to: `=` (tag:yaml.org,2002:value) and a `<<`
+// outside a merge have no constructor, a timestamp must be a real date and
+// time, and a 0b/0x int needs a digit.
+func constructible(s string) bool {
+	switch {
+	case yaml11Other.MatchString(s):
+		return false
+	case yaml11Time.MatchString(s):
+		return validTimestamp(s)
+	case yaml11Int.MatchString(s):
+		t := strings.TrimLeft(strings.ReplaceAll(s, "_", ""), "+-")
+		return t != "0b" && t != "0x" && t != ""
+	}
+	return true
+}
+
+var timestampParts = regexp.MustCompile(`^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]*)?(?:[ \t]*(Z|[-+]([0-9]{1,2})(?::([0-9]{2}))?))?)?$`)
+
+// validTimestamp applies the range checks of Python's date, datetime and
+// timezone to a YAML 1.1 timestamp.
+func validTimestamp(s string) bool {
+	p := timestampParts.FindStringSubmatch(s)
+	if p == nil {
+		return false
+	}
+	num := func(i int) int {
+		n, _ := strconv.Atoi(p[i])
+		return n
+	}
+	y, mo, d := num(1), num(2), num(3)
+	if y < 1 || mo < 1 || mo > 12 || d < 1 || d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return false
+	}
+	if p[4] != "" && (num(4) > 23 || num(5) > 59 || num(6) > 59) {
+		return false
+	}
+	if p[8] != "" && (num(8) > 23 || (p[9] != "" && num(9) > 59)) {
+		return false
+	}
+	return true
 }
 
 func keyFromNode(n *yaml.Node) (mapKey, error) {
@@ -378,7 +563,11 @@ func keyFromNode(n *yaml.Node) (mapKey, error) {
 	if n.Kind != yaml.ScalarNode {
 		return mapKey{}, fmt.Errorf("unsupported non-scalar mapping key at line %d", n.Line)
 	}
-	switch v := scalarFromNode(n).(type) {
+	v, err := scalarFromNode(n)
+	if err != nil {
+		return mapKey{}, err
+	}
+	switch v := v.(type) {
 	case string:
 		return strKey(v), nil
 	case rawScalar:

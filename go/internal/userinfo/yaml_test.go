@@ -68,6 +68,7 @@ func TestTypesRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := jsonValue(t, tt.in)
 			p := filepath.Join(t.TempDir(), "d.yaml")
 			require.NoError(t, os.WriteFile(p, []byte(encodeDocument(fromJSON(v).(*omap))), 0o600))
@@ -167,4 +168,46 @@ func FuzzDecodeEncode(f *testing.F) {
 		require.NoError(t, err, "input %q\noutput:\n%s", s, out)
 		assert.Equal(t, out, encodeDocument(doc2))
 	})
+}
+
+// TestDecodeUnreadable: content PyYAML's safe_load cannot read, or more than
+// one document, is refused (rewriting would write an unloadable file or drop
+// the other documents); what it can read is kept with its type.
+func TestDecodeUnreadable(t *testing.T) {
+	t.Parallel()
+	for _, f := range []string{
+		"---\na: 1\n---\nb: 2\n", "a: 1\n---\n", "---\n---\n",
+		"eq: =\n", "m: <<\n", "d: 2026-02-30\n", "d: 2026-13-01\n", "t: 2026-01-01 25:00:00\n", "i: 0x_\n",
+		"t: !custom x\n", "t: !!python/name:os.system x\n", "b: !!bool maybe\n", "i: !!int abc\n",
+		"f: !!float x\n", "ts: !!timestamp yesterday\n", "bin: !!binary '*'\n", "s: !custom {a: 1}\n",
+		"s: !!set [a]\n", "o: !!omap {a: 1}\n", "k: !!merge x\n",
+	} {
+		_, err := decodeDocument([]byte(f))
+		assert.ErrorIs(t, err, ErrUnreadable, "%q", f)
+	}
+	dir := t.TempDir()
+	var paths []string
+	kept := []string{
+		"s: !!set {a: null, b: null}\no: !!omap [{a: 1}, {b: 2}]\np: !!pairs [{a: 1}]\n",
+		"i: !!int '7'\nf: !!float '3'\ng: !!float 1.5\nb: !!bool 'yes'\nn: !!null x\nbin: !!binary aGk=\nts: !!timestamp 2026-01-02\n",
+		"d: 2024-02-29\nt: 2026-01-01 23:59:59 +05:30\nl: [!!set {x: null}]\n",
+		"[]\n", "0\n", "''\n", "false\n",
+	}
+	for i, f := range kept {
+		doc, err := decodeDocument([]byte(f))
+		require.NoError(t, err, f)
+		p := filepath.Join(dir, string(rune('a'+i))+".yaml")
+		require.NoError(t, os.WriteFile(p, []byte(encodeDocument(doc)), 0o600))
+		paths = append(paths, p)
+	}
+	got := pyLoad(t, paths...)
+	assert.Equal(t, jsonValue(t, `{"s": {"<set>": ["a", "b"]}, "o": [{"<tuple>": ["a", 1]}, {"<tuple>": ["b", 2]}], "p": [{"<tuple>": ["a", 1]}]}`), got[0])
+	assert.Equal(t, jsonValue(t, `{"i": 7, "f": 3.0, "g": 1.5, "b": true, "n": null, "bin": "<bytes b'hi'>", "ts": "<date datetime.date(2026, 1, 2)>"}`), got[1])
+	m := got[2].(map[string]any)
+	assert.Equal(t, "<date datetime.date(2024, 2, 29)>", m["d"])
+	assert.Contains(t, m["t"], "datetime.datetime(2026, 1, 1")
+	assert.Equal(t, []any{map[string]any{"<set>": []any{"x"}}}, m["l"])
+	for i := 3; i < len(kept); i++ {
+		assert.Equal(t, map[string]any{}, got[i], "a falsy document is an empty mapping, as in AgnosticD: %q", kept[i])
+	}
 }

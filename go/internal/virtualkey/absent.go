@@ -31,6 +31,7 @@ func (e *Engine) absent(ctx context.Context, specs []Spec, found map[string][]li
 			continue
 		}
 		r.fill(&keys[0])
+		r.Spend = spendOf(keys)
 		if len(keys) > 1 {
 			e.warn(r.KeyAlias, multi, "%d keys have the alias %q: deleting all of them", len(keys), r.KeyAlias)
 		}
@@ -90,6 +91,12 @@ func (e *Engine) absent(ctx context.Context, specs []Spec, found map[string][]li
 	var leftovers []int
 	for _, i := range targets {
 		alias := specs[i].Alias
+		if verifyErr != nil && deleteErr[alias] == nil {
+			// The proxy confirmed the delete; only the check afterwards failed.
+			results[i].DeletedVia = ptr(DeletedViaAPI)
+			e.warn(alias, multi, "the proxy confirmed the delete of %q, but looking it up again to verify failed: %s", alias, Explain(verifyErr))
+			continue
+		}
 		if verifyErr != nil || len(remaining[alias]) > 0 {
 			leftovers = append(leftovers, i)
 			continue
@@ -158,6 +165,7 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 	remaining map[string][]string, verifyErr error, results []*KeyResult, multi bool) {
 	o := &e.Options
 	dbErr := make([]error, len(leftovers))
+	dbRows := make([]int, len(leftovers))
 	e.each(ctx, len(leftovers), func(ctx context.Context, j int) {
 		i := leftovers[j]
 		alias := specs[i].Alias
@@ -171,13 +179,14 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 			return
 		}
 		results[i].DBStatements = res.Statements
+		dbRows[j] = len(res.Deleted)
 	})
 	var done []int
 	for j, i := range leftovers {
 		r, alias := results[i], specs[i].Alias
 		if dbErr[j] != nil {
 			r.Changed, r.Deleted, r.Failed, r.ErrorKind = false, false, true, ErrorDatabase
-			r.Msg = fmt.Sprintf("force delete of key %q in PostgreSQL failed: %v", alias, dbErr[j])
+			r.Msg = fmt.Sprintf("force delete of key %q in PostgreSQL failed: %s", alias, strings.Join(strings.Fields(dbErr[j].Error()), " "))
 			continue
 		}
 		done = append(done, i)
@@ -186,8 +195,28 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 		return
 	}
 	still, err := e.remaining(ctx, specs, done, found)
+	rows := make(map[int]int, len(leftovers))
+	for j, i := range leftovers {
+		rows[i] = dbRows[j]
+	}
 	for _, i := range done {
 		r, alias := results[i], specs[i].Alias
+		if rows[i] == 0 {
+			// Nothing was deleted in PostgreSQL: never claim it was.
+			switch {
+			case err == nil && len(still[alias]) > 0:
+				r.Changed, r.Deleted, r.Failed, r.ErrorKind = false, false, true, ErrorDatabase
+				r.Msg = fmt.Sprintf("force_db_delete found no row of key %q in PostgreSQL, yet the API still lists tokens %s: is database_url the database of the proxy at %s?",
+					alias, strings.Join(still[alias], ", "), e.Client.BaseURL())
+			case err != nil:
+				r.Changed, r.Deleted, r.Failed, r.ErrorKind = false, false, true, ErrorKind(err)
+				r.Msg = fmt.Sprintf("force_db_delete found no row of key %q in PostgreSQL, and looking it up through the API failed: %s", alias, Explain(err))
+			default:
+				r.DeletedVia = ptr(DeletedViaAPI)
+				e.warn(alias, multi, "force_db_delete found no row of key %q in PostgreSQL: the key was already gone (the API no longer lists it)", alias)
+			}
+			continue
+		}
 		switch {
 		case err != nil:
 			e.warn(alias, multi, "deleted %q in PostgreSQL but could not verify through the API: %s", alias, Explain(err))
@@ -199,4 +228,18 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 		r.DeletedVia = ptr(DeletedViaDatabase)
 		e.warn(alias, multi, "deleted key %q directly in PostgreSQL, bypassing LiteLLM's own delete path and its audit hooks; proxies may keep accepting the key from their cache for up to 60 s", alias)
 	}
+}
+
+// spendOf is what the keys of one alias spent together, as the lookup that
+// found them reported it (the spend at deletion); nil when the proxy did not
+// report it for one of them.
+func spendOf(keys []litellm.Key) *float64 {
+	var sum float64
+	for _, k := range keys {
+		if k.Spend == nil {
+			return nil
+		}
+		sum += *k.Spend
+	}
+	return &sum
 }

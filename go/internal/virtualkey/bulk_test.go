@@ -28,8 +28,9 @@ func TestBulk100(t *testing.T) {
 	out := run(t, e, specs...)
 	assert.True(t, out.Changed)
 	assert.Equal(t, Totals{Total: 100, Created: 100}, out.Totals)
-	// One scan page (fewer pages than keys), one model validation, 100 creates.
-	assert.EqualValues(t, 102, e.Client.Requests())
+	// One scan page (fewer pages than keys), one model validation, 100
+	// creates, and a two-page scan checking for concurrent duplicates.
+	assert.EqualValues(t, 104, e.Client.Requests())
 	for i, r := range out.Keys {
 		require.Equal(t, specs[i].Alias, r.KeyAlias, "results keep the order of keys")
 		require.NotNil(t, r.Key)
@@ -79,8 +80,9 @@ func TestBulkLooksUpPerKeyWhenTheScanIsLonger(t *testing.T) {
 	e := env.engine(defaults())
 	out := run(t, e, specs...)
 	assert.Equal(t, 3, out.Totals.Created)
-	// 1 probe page (5 pages > 2) + 3 lookups + 1 model validation + 3 creates.
-	assert.EqualValues(t, 8, e.Client.Requests())
+	// 1 probe page (5 pages > 2) + 3 lookups + 1 model validation + 3 creates,
+	// then the duplicate check: 1 probe page + 3 lookups.
+	assert.EqualValues(t, 12, e.Client.Requests())
 }
 
 func TestBulkValidatesEverythingFirst(t *testing.T) {
@@ -137,7 +139,7 @@ func TestBulk500(t *testing.T) {
 	e := env.engine(defaults())
 	out := run(t, e, specs...)
 	assert.Equal(t, 500, out.Totals.Created)
-	assert.Equal(t, int64(502), e.Client.Requests())
+	assert.Equal(t, int64(508), e.Client.Requests(), "scan, models, 500 creates, 6-page duplicate check")
 	again := env.engine(defaults())
 	out = run(t, again, specs...)
 	assert.Equal(t, 500, out.Totals.Unchanged)
@@ -145,7 +147,7 @@ func TestBulk500(t *testing.T) {
 }
 
 // The benchmarks report requests/op next to ns/op: the request budget of
-// each operation (new key 2 + 1 model validation, existing key 1, delete 3).
+// each operation (new key 3 + 1 model validation, existing key 1, delete 3).
 
 func BenchmarkProvisionNewKey(b *testing.B) {
 	env := setup(b)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 )
@@ -40,7 +41,8 @@ type Engine struct {
 	NewSecret   func() (string, error) // random secrets for new keys; nil = NewSecret
 	DiffMode    bool                   // attach before/after settings to each result
 
-	warnMu sync.Mutex
+	warnMu        sync.Mutex
+	customKeysOff atomic.Bool // the proxy refused a caller-chosen secret: create without one
 }
 
 // Outcome is the result of a run.
@@ -132,8 +134,9 @@ func (e *Engine) Run(ctx context.Context, specs []Spec) (*Outcome, error) {
 }
 
 // lookup finds the keys of every alias: one FindByAlias for a single alias;
-// for several, one unfiltered paginated scan when it takes fewer pages than
-// there are aliases, else one FindByAlias per alias in parallel.
+// for several, one unfiltered paginated scan (pages fetched Options.Parallel
+// at a time) when it takes fewer pages than there are aliases, else one
+// FindByAlias per alias in parallel.
 func (e *Engine) lookup(ctx context.Context, aliases []string) (map[string][]litellm.Key, error) {
 	found := make(map[string][]litellm.Key, len(aliases))
 	if len(aliases) == 1 {
@@ -148,7 +151,7 @@ func (e *Engine) lookup(ctx context.Context, aliases []string) (map[string][]lit
 	for _, a := range aliases {
 		want[a] = true
 	}
-	complete, err := e.Client.ScanKeys(ctx, len(aliases)-1, func(k litellm.Key) bool {
+	complete, err := e.Client.ScanKeysParallel(ctx, len(aliases)-1, e.Options.parallel(), func(k litellm.Key) bool {
 		if a := k.Alias(); want[a] {
 			found[a] = append(found[a], k)
 		}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 	"github.com/stretchr/testify/require"
 )
@@ -73,12 +73,10 @@ func setup(t testing.TB, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := fakeserver.New(context.Background(), cfg)
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
+	fs := fakeservertest.Start(t, cfg)
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	t.Cleanup(func() { hc.CloseIdleConnections(); srv.Close(); hs.Close() })
-	return &env{t: t, srv: srv, store: cfg.Store, url: hs.URL, log: log, hc: hc}
+	t.Cleanup(hc.CloseIdleConnections) // before the fake stops
+	return &env{t: t, srv: fs.Server, store: fs.Store, url: fs.URL, log: log, hc: hc}
 }
 
 // client returns a fresh client (fresh request counter) with fast retries.
@@ -112,11 +110,7 @@ func (e *env) takeWarnings() []string {
 // applied as POST /_fake/faults would.
 func (e *env) faults(rules ...fakeserver.FaultRule) {
 	e.t.Helper()
-	b, err := json.Marshal(fakeserver.FaultSpec{Faults: rules})
-	require.NoError(e.t, err)
-	spec, err := fakeserver.ParseFaultSpec(b)
-	require.NoError(e.t, err)
-	e.srv.SetFaults(spec)
+	fakeservertest.SetFaultRules(e.t, e.srv, rules...)
 }
 
 // tokens returns the sorted tokens the store holds under alias.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
-	"github.com/rhpds/litellm_virtual_keys/internal/testpg"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,12 +25,9 @@ func tokendbDeleter(ctx context.Context, dsn string, req DBRequest) (*DBResult, 
 // pgEnv is a fake proxy over a fresh PostgreSQL database with LiteLLM's tables.
 func pgEnv(t *testing.T) (*env, string, *pgx.Conn) {
 	t.Helper()
-	dsn := testpg.NewDatabase(t, true)
+	store, dsn := fakeservertest.PostgresStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := fakeserver.NewPostgresStore(ctx, dsn, 4)
-	require.NoError(t, err)
-	t.Cleanup(store.Close)
 	conn, err := pgx.Connect(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })

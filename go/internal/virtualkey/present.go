@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 )
@@ -80,6 +81,7 @@ func (e *Engine) present(ctx context.Context, specs []Spec, found map[string][]l
 	e.each(ctx, len(plans), func(ctx context.Context, i int) {
 		results[i] = e.execute(ctx, plans[i], multi, true)
 	})
+	e.checkDuplicates(ctx, plans, results, multi)
 	return results, nil
 }
 
@@ -98,10 +100,10 @@ func (e *Engine) plan(s *Spec, existing []litellm.Key, multi bool) (*plan, error
 	if len(existing) == 0 {
 		p.action, p.after, p.secretBy = actCreate, desiredKey(s), RecoveredCreated
 		switch {
+		case s.Key != "": // the caller's own secret wins over derivation
+			p.secret, p.given = s.Key, true
 		case derived != "":
 			p.secret = derived
-		case s.Key != "":
-			p.secret, p.given = s.Key, true
 		}
 		return p, nil
 	}
@@ -330,6 +332,12 @@ func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *K
 			if err != nil {
 				return fail(err)
 			}
+			if np.action == actRegenerate {
+				// Replacing a key another run has just created would break
+				// that run, which reports the key's secret as working.
+				return fail(fmt.Errorf("key %q was created concurrently by another run, and only that run knows its secret; this run does not replace it (that would break the other run): let concurrent runs agree on secrets with key derivation, or run again later",
+					p.spec.Alias))
+			}
 			if np.action == actUpdate || np.action == actRegenerate {
 				if err := e.validateModels(ctx, []*plan{np}); err != nil {
 					return fail(err)
@@ -352,14 +360,30 @@ func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *K
 	return fail(errors.New("internal error: unknown action"))
 }
 
+// racedError reports that keys someone else created appeared under the
+// alias while this run was creating its own.
+type racedError struct{ keys []litellm.Key }
+
+func (e *racedError) Error() string {
+	return fmt.Sprintf("the alias was taken concurrently (tokens %s)", strings.Join(tokensOf(e.keys), ", "))
+}
+
 // create sends /key/generate with a secret chosen here (derived, given or
 // random), so that an ambiguous failure can be resolved by looking the alias
-// up and recognising our key by hash. It returns the created key, or the keys
-// someone else created under the alias meanwhile, or an error.
+// up and recognising our key by hash; the client retries only a create that
+// lookup proved absent. On a proxy that refuses caller-chosen secrets
+// (disable_custom_api_keys) it creates without one. It returns the created
+// key, or the keys someone else created under the alias meanwhile, or an
+// error.
 func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []litellm.Key, error) {
 	s := p.spec
+	if p.given && e.customKeysOff.Load() {
+		return nil, nil, fmt.Errorf("create key %q: the proxy refuses caller-chosen key secrets (disable_custom_api_keys): omit key", s.Alias)
+	}
 	secret := p.secret
-	if secret == "" {
+	if secret != "" && e.customKeysOff.Load() {
+		secret = ""
+	} else if secret == "" && !e.customKeysOff.Load() {
 		gen := e.NewSecret
 		if gen == nil {
 			gen = NewSecret
@@ -371,50 +395,198 @@ func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []
 	}
 	alias := s.Alias
 	req := &litellm.GenerateKeyRequest{
-		Key: &secret, KeyAlias: &alias, Duration: s.Duration, MaxBudget: s.MaxBudget,
+		KeyAlias: &alias, Duration: s.Duration, MaxBudget: s.MaxBudget,
 		BudgetDuration: s.BudgetDuration, UserID: s.UserID, TeamID: s.TeamID, Metadata: s.Metadata,
 		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests, Blocked: s.Blocked,
 	}
 	if s.Models != nil {
 		req.Models = *s.Models
 	}
-	token := litellm.HashKey(secret)
-	for attempt := 0; ; attempt++ {
-		gk, err := e.Client.GenerateKey(ctx, req)
-		if err == nil {
-			if gk.Secret == "" {
-				gk.Secret = secret
-			}
-			if gk.Token == "" {
-				gk.Token = litellm.HashKey(gk.Secret)
-			}
-			if gk.Secret != secret && p.secretBy != "" && e.Options.DerivationSecret != "" {
-				e.warn(s.Alias, false, "the proxy did not keep the chosen secret of %q (custom keys disabled?): later runs cannot re-derive it", s.Alias)
-			}
-			return gk, nil, nil
+	if secret != "" {
+		req.Key = &secret
+	}
+	gk, err := e.Client.GenerateKeyResolving(ctx, req, e.resolver(p, secret))
+	if secret != "" && errors.Is(err, litellm.ErrCustomKeysDisabled) {
+		if p.given {
+			return nil, nil, fmt.Errorf("create key %q: the proxy refuses caller-chosen key secrets (disable_custom_api_keys): omit key", s.Alias)
 		}
-		dup := errors.Is(err, litellm.ErrAliasExists)
-		if !dup && !litellm.IsTransient(err) {
-			return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+		if !e.customKeysOff.Swap(true) {
+			e.warn(s.Alias, false, "the proxy at %s refuses caller-chosen key secrets (its admin set disable_custom_api_keys): new keys get secrets the proxy generates, which later runs cannot derive again, and concurrent runs of one alias cannot agree on a secret", e.Client.BaseURL())
 		}
-		// Ambiguous: the key may exist now (our lost answer, or a race).
+		secret, req.Key = "", nil
+		gk, err = e.Client.GenerateKeyResolving(ctx, req, e.resolver(p, ""))
+	}
+	var raced *racedError
+	switch {
+	case errors.As(err, &raced):
+		return nil, raced.keys, nil
+	case errors.Is(err, litellm.ErrAliasExists):
+		// Someone else holds the alias (or our own earlier attempt does).
 		keys, lerr := e.Client.FindByAlias(ctx, s.Alias)
 		if lerr != nil {
 			return nil, nil, fmt.Errorf("create key %q: %w (and looking it up again failed: %v)", s.Alias, err, lerr)
 		}
+		old := make(map[string]bool, len(p.existing))
+		for _, k := range p.existing {
+			old[k.Token] = true
+		}
+		var stale []string
 		for i := range keys {
-			if keys[i].Token == token {
+			if secret != "" && matches(secret, keys[i].Token) {
 				return &litellm.GeneratedKey{Key: keys[i], Secret: secret}, nil, nil
 			}
+			if old[keys[i].Token] {
+				stale = append(stale, keys[i].Token)
+			}
 		}
-		if len(keys) > 0 {
+		switch {
+		case len(keys) > len(stale):
 			return nil, keys, nil
+		case len(stale) > 0:
+			return nil, nil, fmt.Errorf("create key %q: the key it replaces (%s) is still there, LiteLLM answered its delete without deleting it, so the alias is taken: remove it with state: absent and force_db_delete",
+				s.Alias, strings.Join(stale, ", "))
 		}
-		if dup || attempt >= e.Client.Retries() {
-			return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+		return nil, nil, fmt.Errorf("create key %q: %w (yet no key with that alias is listed)", s.Alias, err)
+	case err != nil:
+		return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+	}
+	if secret != "" && gk.Secret != secret {
+		e.warn(s.Alias, false, "the proxy did not keep the chosen secret of %q: later runs cannot recover it by derivation", s.Alias)
+	}
+	return gk, nil, nil
+}
+
+// resolver tells the client, after an ambiguous create attempt, whether the
+// key exists: ours (recognised by the hash of secret), someone else's (a
+// racedError), or none (the client may send the create again). Without a
+// secret of our own (custom keys disabled) a new key under the alias cannot
+// be told apart from a concurrent run's: the create stops there, truthfully.
+func (e *Engine) resolver(p *plan, secret string) litellm.Resolve {
+	alias := p.spec.Alias
+	old := make(map[string]bool, len(p.existing))
+	for _, k := range p.existing {
+		old[k.Token] = true
+	}
+	return func(ctx context.Context, cause error) (*litellm.GeneratedKey, error) {
+		keys, err := e.Client.FindByAlias(ctx, alias)
+		if err != nil {
+			return nil, fmt.Errorf("create key %q: %w (and looking it up again failed: %v)", alias, cause, err)
 		}
-		if werr := e.Client.Wait(ctx, attempt, err); werr != nil {
-			return nil, nil, fmt.Errorf("create key %q: %w", s.Alias, err)
+		var fresh []litellm.Key
+		for i := range keys {
+			if secret != "" && matches(secret, keys[i].Token) {
+				return &litellm.GeneratedKey{Key: keys[i], Secret: secret}, nil
+			}
+			if !old[keys[i].Token] {
+				fresh = append(fresh, keys[i])
+			}
+		}
+		if len(fresh) == 0 {
+			return nil, nil
+		}
+		if secret == "" {
+			return nil, fmt.Errorf("create key %q: %v; key %s appeared under the alias, but the proxy generates secrets itself (disable_custom_api_keys) and its answer never arrived, so no one has this key's secret: run again to replace it (on_secret_unknown: regenerate)",
+				alias, cause, strings.Join(tokensOf(fresh), ", "))
+		}
+		return nil, &racedError{keys: keys}
+	}
+}
+
+// checkDuplicates looks up, once for all of them, the aliases this run has
+// just created a key for, and converges any alias under which concurrent
+// runs created keys too (a proxy whose alias check is not atomic lets them):
+// the oldest key (by created_at, then token) survives, whichever run looks;
+// a run whose key is not the survivor deletes its own key and fails, since
+// only the survivor's creator holds the surviving secret.
+func (e *Engine) checkDuplicates(ctx context.Context, plans []*plan, results []*KeyResult, multi bool) {
+	var idx []int
+	var aliases []string
+	for i, r := range results {
+		if r != nil && r.Created && !r.Failed && r.Token != nil {
+			idx = append(idx, i)
+			aliases = append(aliases, r.KeyAlias)
 		}
 	}
+	if len(idx) == 0 {
+		return
+	}
+	now, err := e.lookup(ctx, aliases)
+	if err != nil {
+		for _, i := range idx {
+			e.warn(results[i].KeyAlias, multi, "created key %q, but could not check whether concurrent runs created keys under the same alias: %s", results[i].KeyAlias, Explain(err))
+		}
+		return
+	}
+	for _, i := range idx {
+		r, p := results[i], plans[i]
+		ours := *r.Token
+		old := make(map[string]bool)
+		for _, k := range p.existing {
+			old[k.Token] = true
+		}
+		var mine *litellm.Key
+		var others []litellm.Key
+		var stale []string
+		for j, k := range now[r.KeyAlias] {
+			switch {
+			case k.Token == ours:
+				mine = &now[r.KeyAlias][j]
+			case !old[k.Token]:
+				others = append(others, k)
+			default:
+				stale = append(stale, k.Token)
+			}
+		}
+		if len(stale) > 0 && p.action == actRegenerate {
+			e.warn(r.KeyAlias, multi, "regenerated key %q, but the replaced key %s is still listed (LiteLLM answered its delete without deleting it): remove it with state: absent and force_db_delete",
+				r.KeyAlias, strings.Join(stale, ", "))
+		}
+		if mine == nil {
+			r.Changed, r.Failed, r.ErrorKind = true, true, ErrorAPI
+			r.Msg = fmt.Sprintf("created key %q (token %s), but it is no longer listed: another run deleted it concurrently; run again", r.KeyAlias, ours)
+			r.Key = nil
+			continue
+		}
+		if len(others) == 0 {
+			continue
+		}
+		survivor := mine
+		for j := range others {
+			if older(&others[j], survivor) {
+				survivor = &others[j]
+			}
+		}
+		if survivor == mine {
+			e.warn(r.KeyAlias, multi, "%d more keys were created under %q concurrently by other runs (tokens %s); this run's key %s is the oldest and stays, the other runs remove theirs",
+				len(others), r.KeyAlias, strings.Join(tokensOf(others), ", "), ours)
+			continue
+		}
+		msg := fmt.Sprintf("key %q was also created concurrently by another run (token %s, the oldest, which stays); this run removed its own duplicate %s so that one key remains, and the surviving key's secret is known only to the run that created it: let concurrent runs agree on secrets with key derivation",
+			r.KeyAlias, survivor.Token, ours)
+		if _, err := e.Client.DeleteKeys(ctx, []string{ours}); err != nil && !isNotFound(err) {
+			msg = fmt.Sprintf("key %q was also created concurrently by another run (token %s, the oldest); removing this run's duplicate %s failed: %s", r.KeyAlias, survivor.Token, ours, Explain(err))
+		}
+		r.Failed, r.ErrorKind, r.Msg, r.Key = true, ErrorAPI, msg, nil
+		r.Tokens = tokensOf(now[r.KeyAlias])
+	}
+}
+
+// older orders keys by created_at, then token: the same order whichever run
+// compares them. (Two keys created within the same millisecond by runs that
+// each looked before the other's insert can both survive: the duplicate
+// check narrows the race to a millisecond, only derivation closes it.)
+func older(a, b *litellm.Key) bool {
+	ta, _ := parseCreated(a)
+	tb, _ := parseCreated(b)
+	if !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	return a.Token < b.Token
+}
+
+func parseCreated(k *litellm.Key) (time.Time, bool) {
+	if k.CreatedAt == nil {
+		return time.Time{}, false
+	}
+	return litellm.ParseTime(*k.CreatedAt)
 }

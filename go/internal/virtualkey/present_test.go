@@ -31,7 +31,7 @@ func TestCreateThenIdempotent(t *testing.T) {
 	assert.Equal(t, []string{"openai/granite-3-2-8b-instruct"}, r.Models)
 	assert.Equal(t, "u@example.com", *r.UserID)
 	assert.Equal(t, 5.0, *r.MaxBudget)
-	assert.EqualValues(t, 3, e.Client.Requests(), "lookup + model validation + create")
+	assert.EqualValues(t, 4, e.Client.Requests(), "lookup + model validation + create + duplicate check")
 	assert.Equal(t, []string{"POST /key/generate"}, env.writes())
 	assert.Equal(t, []string{*r.Token}, env.tokens("virtkey-abc"))
 
@@ -59,9 +59,10 @@ func TestRequestCounts(t *testing.T) {
 		want  int64
 		wantW []string
 	}{
-		{name: "new key without models", spec: Spec{Alias: "count-1"}, want: 2, wantW: []string{"POST /key/generate"}},
-		{name: "new key with validated models", spec: Spec{Alias: "count-2", Models: models("Docling")}, want: 3, wantW: []string{"POST /key/generate"}},
-		{name: "new key, validation off", spec: Spec{Alias: "count-3", Models: models("Docling")}, opts: func(o *Options) { o.ValidateModels = false }, want: 2, wantW: []string{"POST /key/generate"}},
+		// A new key: lookup, create, and the lookup that checks no concurrent run created one too.
+		{name: "new key without models", spec: Spec{Alias: "count-1"}, want: 3, wantW: []string{"POST /key/generate"}},
+		{name: "new key with validated models", spec: Spec{Alias: "count-2", Models: models("Docling")}, want: 4, wantW: []string{"POST /key/generate"}},
+		{name: "new key, validation off", spec: Spec{Alias: "count-3", Models: models("Docling")}, opts: func(o *Options) { o.ValidateModels = false }, want: 3, wantW: []string{"POST /key/generate"}},
 		{name: "existing key", spec: Spec{Alias: "count-2", Models: models("Docling")}, want: 1},
 		{name: "delete", spec: Spec{Alias: "count-1"}, opts: func(o *Options) { o.State = StateAbsent }, want: 3, wantW: []string{"POST /key/delete"}},
 		{name: "delete missing", spec: Spec{Alias: "count-1"}, opts: func(o *Options) { o.State = StateAbsent }, want: 1},
@@ -97,7 +98,7 @@ func TestSecretRecoveryByDerivation(t *testing.T) {
 	assert.Equal(t, RecoveredDerivation, *r2.SecretRecoveredBy)
 
 	// A wrong caller key does not hide the derivable one.
-	spec.Key = "sk-wrong"
+	spec.Key = "sk-wrong-0123456789"
 	r3 := one(t, env.engine(o), spec)
 	assert.Equal(t, want, *r3.Key)
 	assert.Equal(t, RecoveredDerivation, *r3.SecretRecoveredBy)
@@ -144,7 +145,7 @@ func TestOnSecretUnknown(t *testing.T) {
 	t.Run("fail", func(t *testing.T) {
 		o := defaults()
 		o.OnSecretUnknown = SecretFail
-		out, err := env.engine(o).Run(context.Background(), []Spec{{Alias: "virtkey-lost", Key: "sk-not-it"}})
+		out, err := env.engine(o).Run(context.Background(), []Spec{{Alias: "virtkey-lost", Key: "sk-not-it-0123456789"}})
 		require.Error(t, err)
 		assert.Nil(t, out)
 		assert.Contains(t, err.Error(), "secret is unknown")
@@ -346,7 +347,7 @@ func TestMultipleKeysWithAlias(t *testing.T) {
 	// Two keys with the same alias (LiteLLM's create race), created behind the engine's back.
 	c := env.client()
 	alias := "virtkey-dup"
-	k1, k2 := "sk-dup-one", "sk-dup-two"
+	k1, k2 := "sk-dup-one-0123456789", "sk-dup-two-0123456789"
 	_, err := c.GenerateKey(context.Background(), &litellm.GenerateKeyRequest{KeyAlias: &alias, Key: &k1})
 	require.NoError(t, err)
 	_, err = c.GenerateKey(context.Background(), &litellm.GenerateKeyRequest{KeyAlias: &alias, Key: &k2})

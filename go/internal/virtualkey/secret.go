@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 )
@@ -28,6 +29,20 @@ func Derive(secret, alias string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(alias))
 	return "sk-" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:secretBytes])
+}
+
+// masterKeyLabel separates the derivation secret computed from a master key
+// from any other use of that key.
+const masterKeyLabel = "rhpds.litellm_virtual_keys key derivation v1"
+
+// MasterKeyDerivationSecret returns the derivation secret used when none is
+// configured: HMAC-SHA256(key=master key, message=a fixed label), hex. It
+// reveals nothing about the master key, and every holder of the master key
+// (who can do anything on the proxy anyway) computes the same one.
+func MasterKeyDerivationSecret(masterKey string) string {
+	mac := hmac.New(sha256.New, []byte(masterKey))
+	mac.Write([]byte(masterKeyLabel))
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // NewSecret returns a random secret in LiteLLM's format. The engine chooses

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -77,8 +78,10 @@ func invalid(format string, a ...any) error {
 var (
 	// aliasPattern is LiteLLM's own key_alias rule (enforced by proxies with
 	// enable_key_alias_format_validation): 2-255 characters from
-	// a-zA-Z0-9_-/.@, starting and ending with a letter or digit.
-	aliasPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_\-/.@]{0,253}[A-Za-z0-9]$`)
+	// a-zA-Z0-9_-/.@, starting and ending with a letter or digit. The length is
+	// checked apart: a counted {0,253} costs 0.6 ms to compile at every start of
+	// the module binary, for every module it serves.
+	aliasPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_\-/.@]*[A-Za-z0-9]$`)
 	durationPattern = regexp.MustCompile(`^[0-9]+(s|m|h|d|w|mo)$`)
 )
 
@@ -95,11 +98,21 @@ func ValidateAlias(alias, state string) error {
 		}
 		return nil
 	}
-	if !aliasPattern.MatchString(alias) {
+	if strings.IndexFunc(alias, unicode.IsControl) >= 0 {
+		return invalid("invalid key_alias %q: it contains control characters, which LiteLLM refuses", alias)
+	}
+	if strings.Contains(alias, "..") {
+		return invalid("invalid key_alias %q: it contains '..', which LiteLLM refuses", alias)
+	}
+	if len(alias) > 255 || !aliasPattern.MatchString(alias) {
 		return invalid("invalid key_alias %q: use 2-255 characters from a-z A-Z 0-9 _ - / . @, starting and ending with a letter or digit", alias)
 	}
 	return nil
 }
+
+// MinKeyLength is LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH default (since July
+// 2026): a caller-chosen key shorter than this is refused with a 400.
+const MinKeyLength = 16
 
 // ValidateDuration checks a LiteLLM duration: a number followed by s, m
 // (minutes), h, d, w or mo (months).
@@ -123,6 +136,9 @@ func (s *Spec) Validate(state string) error {
 	if state == StateAbsent {
 		return nil
 	}
+	if s.Key != "" && len(s.Key) < MinKeyLength {
+		return invalid("key for %q must be at least %d characters long (LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH), got %d", s.Alias, MinKeyLength, len(s.Key))
+	}
 	if s.Duration != nil {
 		if err := ValidateDuration("duration", *s.Duration); err != nil {
 			return err
@@ -131,6 +147,9 @@ func (s *Spec) Validate(state string) error {
 	if s.BudgetDuration != nil {
 		if err := ValidateDuration("budget_duration", *s.BudgetDuration); err != nil {
 			return err
+		}
+		if n, err := strconv.Atoi(strings.TrimRight(*s.BudgetDuration, "smhdwo")); err != nil || n <= 0 {
+			return invalid("invalid budget_duration %q: it must be positive (the budget resets every budget_duration)", *s.BudgetDuration)
 		}
 	}
 	if s.MaxBudget != nil && (*s.MaxBudget < 0 || math.IsNaN(*s.MaxBudget) || math.IsInf(*s.MaxBudget, 0)) {
@@ -151,7 +170,7 @@ func (s *Spec) Validate(state string) error {
 	return nil
 }
 
-// ValidateOptions checks the run-wide settings.
+// Validate checks the run-wide settings.
 func (o *Options) Validate() error {
 	switch o.State {
 	case "", StatePresent, StateAbsent:

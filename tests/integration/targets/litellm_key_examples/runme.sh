@@ -27,8 +27,9 @@ with open(sys.argv[2], "w") as f:
     yaml.safe_dump(play, f, sort_keys=False)
 print(f"{len(tasks)} example tasks")
 PY
-export EXAMPLES_GUID="ex$(date +%s)$$"
-export EXAMPLES_DERIVATION_SECRET="deriv-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+EXAMPLES_GUID="ex$(date +%s)$$"
+EXAMPLES_DERIVATION_SECRET="deriv-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export EXAMPLES_GUID EXAMPLES_DERIVATION_SECRET
 # The API deletes succeed against the fake, so the database is never contacted; any URL will do.
 export EXAMPLES_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://unused:unused@127.0.0.1:1/unused}"
 for run in 1 2; do

@@ -7,8 +7,9 @@
 set -euo pipefail
 : "${LITELLM_PG_URL:?the PostgreSQL-backed fake is required (make test starts it)}"
 : "${TEST_DATABASE_URL:?TEST_DATABASE_URL is required (make test sets it)}"
-export FORCE_GUID="fd$(date +%s)$$"
-export FORCE_DERIVATION_SECRET="deriv-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+FORCE_GUID="fd$(date +%s)$$"
+FORCE_DERIVATION_SECRET="deriv-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export FORCE_GUID FORCE_DERIVATION_SECRET
 db_password=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).password or "")' "$TEST_DATABASE_URL")
 [ -n "$db_password" ] || { echo "TEST_DATABASE_URL has no password: the secret scan would prove nothing"; exit 1; }
 

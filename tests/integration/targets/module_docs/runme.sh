@@ -2,17 +2,19 @@
 # The installed collection documents its modules: ansible-doc renders every sidecar, and the options
 # it documents are exactly the parameters each binary accepts (names and aliases), so docs and code
 # cannot drift apart. Also checks the tarball shipped executable, static binaries and no Go source.
+# Every module is served by the one binary for this platform, bin/litellm_vk-<os>-<arch>.
 set -euo pipefail
 coll="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys"
-for m in litellm_key agnosticd_user_info; do
-  bin="$coll/plugins/modules/$m"
-  [ -x "$bin" ] || { echo "$bin is missing or not executable in the installed collection"; exit 1; }
+bin="$coll/bin/litellm_vk-$(go env GOOS)-$(go env GOARCH)"
+[ -x "$bin" ] || { echo "$bin is missing or not executable in the installed collection"; exit 1; }
+for m in litellm_key agnosticd_user_info litellm_key_info; do
   ansible-doc "rhpds.litellm_virtual_keys.$m" >"$TARGET_TMP/$m.txt"
-  grep -q "OPTIONS" "$TARGET_TMP/$m.txt" && grep -q "RETURN VALUES" "$TARGET_TMP/$m.txt" && grep -q "EXAMPLES" "$TARGET_TMP/$m.txt" \
-    || { echo "ansible-doc output for $m lacks a section"; head -40 "$TARGET_TMP/$m.txt"; exit 1; }
+  if ! { grep -q "OPTIONS" "$TARGET_TMP/$m.txt" && grep -q "RETURN VALUES" "$TARGET_TMP/$m.txt" && grep -q "EXAMPLES" "$TARGET_TMP/$m.txt"; }; then
+    echo "ansible-doc output for $m lacks a section"; head -40 "$TARGET_TMP/$m.txt"; exit 1
+  fi
   ansible-doc -j "rhpds.litellm_virtual_keys.$m" >"$TARGET_TMP/$m.json"
   echo '{"zz_not_an_option": 1}' >"$TARGET_TMP/$m.args"
-  "$bin" "$TARGET_TMP/$m.args" >"$TARGET_TMP/$m.out" || true
+  "$bin" "$m" "$TARGET_TMP/$m.args" >"$TARGET_TMP/$m.out" || true
   python3 - "$m" "$TARGET_TMP/$m.json" "$TARGET_TMP/$m.out" <<'PY'
 import json, re, sys
 name, docf, outf = sys.argv[1:]
@@ -35,6 +37,6 @@ for k, v in doc["options"].items():
 print(f"{name}: {len(accepted)} options documented and accepted alike")
 PY
 done
-file "$coll/plugins/modules/litellm_key" 2>/dev/null | grep -q "statically linked" || { command -v file >/dev/null && { echo "litellm_key is not a static binary"; exit 1; }; }
+file "$bin" 2>/dev/null | grep -q "statically linked" || { command -v file >/dev/null && { echo "litellm_key is not a static binary"; exit 1; }; }
 if find "$coll" -name '*.go' | grep -q .; then echo "Go sources were packed into the collection"; exit 1; fi
 echo "module_docs: ok"

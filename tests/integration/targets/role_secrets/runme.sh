@@ -9,7 +9,7 @@ set -uo pipefail
 : "${TEST_DATABASE_URL:?role_secrets needs TEST_DATABASE_URL}"
 out="$TARGET_TMP/vvvv.log"
 rnd() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-LVK_DERIVE="derive-$(rnd)" LVK_BAD_PW="badpw$(rnd)" LVK_WRONG_KEY="sk-wrong-$(rnd)"
+LVK_DERIVE="derive-$(rnd)"; LVK_BAD_PW="badpw$(rnd)"; LVK_WRONG_KEY="sk-wrong-$(rnd)"
 export LVK_DERIVE LVK_BAD_PW LVK_WRONG_KEY
 export LVK_BAD_DSN="postgresql://litellm:${LVK_BAD_PW}@127.0.0.1:9/litellm?connect_timeout=2"
 db_password=$(python3 -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).password or "")' "$TEST_DATABASE_URL")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where agnosticd_user_info writes: output_dir from play vars, from hostvars.localhost (also when the
-# play's own value is empty), falling back to playbook_dir; ACTION likewise. Plays on other inventory
+# play's own value is empty), falling back to playbook_dir; ACTION likewise, except that a host's
+# empty ACTION means provision (AgnosticD's first default() has no `true`). Plays on other inventory
 # hosts - one with a local connection, one that is unreachable - still write on the controller.
 set -euo pipefail
 t="$TARGET_TMP"
@@ -26,6 +27,7 @@ checks = {
     # labhost has no output_dir or ACTION: hostvars.localhost gives both; same for an empty output_dir.
     "hostvars/destroy-user-info.yaml": ["from labhost", "from unreachable", "empty falls through"],
     "hostvars/destroy-user-data.yaml": {"labhost": "labhost", "unreachable": "unreachable"},
+    "hostvars/provision-user-info.yaml": ["empty ACTION is provision"],
     "pb/provision-user-info.yaml": ["from playbook_dir"],
     "vars/override-user-info.yaml": ["explicit options win"],
 }
@@ -33,6 +35,6 @@ for path, want in checks.items():
     got = load(path)
     assert got == want, (path, got, want)
 leftovers = sorted(f for f in os.listdir(os.path.join(t, "pb")) if f != "playbook.yml")
-assert leftovers == [".agnosticd-user-info.lock", "provision-user-info.yaml"], leftovers
+assert leftovers == ["provision-user-info.yaml"], leftovers
 print("user_info_output_dir: ok")
 PY

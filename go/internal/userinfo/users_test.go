@@ -1,0 +1,99 @@
+package userinfo
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestUsersOrder: the users of one call are written in the order of the args
+// file (Go maps have none), and match the single calls in that order.
+func TestUsersOrder(t *testing.T) {
+	t.Parallel()
+	bulk, single := t.TempDir(), t.TempDir()
+	res := execModuleJSON(t, []byte(`{"output_dir": "`+bulk+`", "data_prefix": "p_",
+		"users": {"zed": {"data": {"k": 1}}, "amy": {"msg": "hi"}, "mo": null, "bob": {"data": {"k": NaN}}}}`))
+	require.NotContains(t, res, "failed", res)
+	assert.Equal(t, json.Number("4"), res["user_count"])
+	for _, args := range []string{
+		`{"user": "zed", "data": {"k": 1}, "data_prefix": "p_"}`,
+		`{"user": "amy", "msg": "hi", "data_prefix": "p_"}`,
+		`{"user": "mo", "data_prefix": "p_"}`,
+		`{"user": "bob", "data": {"k": NaN}, "data_prefix": "p_"}`,
+	} {
+		r := execModuleJSON(t, withOutputDir(t, args, single))
+		require.NotContains(t, r, "failed", r)
+	}
+	got := readFile(t, filepath.Join(bulk, "provision-user-data.yaml"))
+	assert.Equal(t, readFile(t, filepath.Join(single, "provision-user-data.yaml")), got)
+	assert.Equal(t, "---\nusers:\n  zed:\n    p_k: 1\n  amy:\n    msg: \"hi\"\n  mo: {}\n  bob:\n    p_k: .nan\n", got)
+	_, err := os.Stat(filepath.Join(bulk, "provision-user-info.yaml"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "no top-level msg, no info file")
+}
+
+// TestUsersErrors: bad users input fails in one line naming the parameter,
+// before anything is written.
+func TestUsersErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, args, want string }{
+		{"with user", `{"user": "u", "users": {"v": {}}}`, "parameters are mutually exclusive: user|users"},
+		{"not a mapping", `{"users": ["u"]}`, "users must be a mapping of user name to {msg, data, body}"},
+		{"entry not a mapping", `{"users": {"u": "x"}}`, "users.u must be a mapping with msg, data and/or body"},
+		{"unknown key", `{"users": {"u": {"mgs": "x"}}}`, `users.u: unsupported key "mgs" (valid keys: body, data, msg)`},
+		{"msg and body", `{"msg": "top", "users": {"a": {}, "u": {"msg": "m", "body": "b"}}}`, "users.u: msg and body are mutually exclusive"},
+		{"data not a dict", `{"users": {"u": {"data": "x"}}}`, "users.u: data must be a dictionary of name/value pairs"},
+		{"bad msg", `{"users": {"u": {"msg": [{}]}}}`, "users.u.msg must be a string or a list of strings"},
+		{"top-level msg and body", `{"msg": "m", "body": "b", "users": {"u": {}}}`, "msg and body are mutually exclusive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			res := execModuleJSON(t, withOutputDir(t, tt.args, dir))
+			assert.Equal(t, true, res["failed"], res)
+			assert.Equal(t, tt.want, res["msg"])
+			assert.NotContains(t, res["msg"], "\n")
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "nothing written")
+		})
+	}
+}
+
+// TestUsersCheckMode: check mode reports the one write per file a users:
+// call would make, and writes nothing.
+func TestUsersCheckMode(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "out")
+	res := execModuleJSON(t, withOutputDir(t, `{"_ansible_check_mode": true, "msg": ["a", "b"],
+		"users": {"u1": {"msg": "m1"}, "u2": {"data": {"k": "v"}}}}`, dir))
+	require.NotContains(t, res, "failed", res)
+	ww := res["would_write"].([]any)
+	require.Len(t, ww, 2)
+	assert.Equal(t, "append", ww[0].(map[string]any)["op"])
+	assert.Equal(t, "---\n- \"a\"\n- \"b\"\n", ww[0].(map[string]any)["content"])
+	data := ww[1].(map[string]any)
+	assert.Equal(t, "replace", data["op"])
+	assert.True(t, strings.Contains(data["content"].(string), "u1:\n    msg: \"m1\"\n  u2:\n    k: \"v\"\n"), data["content"])
+	_, err := os.Stat(dir)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestUsersDataFileFails: a data file that cannot be kept fails a users: call
+// after the top-level messages are appended, and is left as it was.
+func TestUsersDataFileFails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "provision-user-data.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("---\na: 1\n---\nb: 2\n"), 0o600))
+	res := execModuleJSON(t, withOutputDir(t, `{"msg": "m", "users": {"u": {"data": {"k": "v"}}}}`, dir))
+	assert.Equal(t, true, res["failed"], res)
+	assert.Contains(t, res["msg"], "more than one YAML document")
+	assert.Equal(t, "---\na: 1\n---\nb: 2\n", readFile(t, p))
+	assert.Equal(t, "---\n- \"m\"\n", readFile(t, filepath.Join(dir, "provision-user-info.yaml")))
+}
