@@ -35,7 +35,7 @@ grep -q '^  user2:' "$TARGET_TMP/multi/provision-user-data.yaml" || fail "no use
 ansible-playbook -i "$inv" rhpds.litellm_virtual_keys.extend_key -e "litellm_url=$LITELLM_URL" -e "guid=${guid}m" \
   -e num_users=2 -e "output_dir=$TARGET_TMP/multi" -e '{"agnosticd_user_info": {"runtime": 48}}'
 grep -q '^litellm_key_duration: "48h"' "$TARGET_TMP/multi/provision-user-data.yaml" || fail "runtime not used as duration"
-ansible-playbook -i "$inv" rhpds.litellm_virtual_keys.destroy_key -e "litellm_url=$LITELLM_URL" -e "guid=${guid}m" -e num_users=2 \
+ansible-playbook -i "$inv" rhpds.litellm_virtual_keys.destroy_key -e "litellm_url=$LITELLM_URL" -e "guid=${guid}m" -e num_users=2 -e "output_dir=$TARGET_TMP/multi" \
   >"$TARGET_TMP/destroy.log"
-grep -qF "LiteLLM virtual key(s) of ${guid}m: deleted" "$TARGET_TMP/destroy.log" || { tail -30 "$TARGET_TMP/destroy.log"; fail "multi-user destroy"; }
+grep -qF "LiteLLM virtual keys of ${guid}m: 2 deleted (virtkey-${guid}m-user1..user2)" "$TARGET_TMP/destroy.log" || { tail -30 "$TARGET_TMP/destroy.log"; fail "multi-user destroy"; }
 echo "ok: multi-user provision, extend (runtime 48h), destroy"
