@@ -89,7 +89,7 @@ func (e *Engine) Run(ctx context.Context, specs []Spec) (*Outcome, error) {
 		return nil, err
 	}
 	o := &e.Options
-	if o.state() == StateAbsent && o.ForceDBDelete {
+	if o.State == StateAbsent && o.ForceDBDelete {
 		if o.DatabaseURL == "" {
 			return nil, invalid("force_db_delete needs database_url (or the DATABASE_URL environment variable)")
 		}
@@ -106,7 +106,7 @@ func (e *Engine) Run(ctx context.Context, specs []Spec) (*Outcome, error) {
 		return nil, err
 	}
 	var results []*KeyResult
-	if o.state() == StateAbsent {
+	if o.State == StateAbsent {
 		results = e.absent(ctx, specs, found)
 	} else {
 		results, err = e.present(ctx, specs, found)
@@ -151,7 +151,7 @@ func (e *Engine) lookup(ctx context.Context, aliases []string) (map[string][]lit
 	for _, a := range aliases {
 		want[a] = true
 	}
-	complete, err := e.Client.ScanKeysParallel(ctx, len(aliases)-1, e.Options.parallel(), func(k litellm.Key) bool {
+	complete, err := e.Client.ScanKeysParallel(ctx, len(aliases)-1, e.Options.Parallel, func(k litellm.Key) bool {
 		if a := k.Alias(); want[a] {
 			found[a] = append(found[a], k)
 		}
@@ -186,7 +186,7 @@ func (e *Engine) lookup(ctx context.Context, aliases []string) (map[string][]lit
 func (e *Engine) forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, e.Options.parallel())
+	sem := make(chan struct{}, e.Options.Parallel)
 	var (
 		wg       sync.WaitGroup
 		once     sync.Once

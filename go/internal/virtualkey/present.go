@@ -130,7 +130,7 @@ func (e *Engine) plan(s *Spec, existing []litellm.Key, multi bool) (*plan, error
 	}
 	if p.primary == nil {
 		p.primary = &existing[0]
-		switch o.onSecretUnknown() {
+		switch o.OnSecretUnknown {
 		case SecretFail:
 			return nil, fmt.Errorf("key %q exists (token %s) but its secret is unknown: LiteLLM never returns it; pass key, or set on_secret_unknown to keep or regenerate",
 				s.Alias, p.primary.Token)

@@ -317,6 +317,10 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{name: "empty model", spec: Spec{Alias: "ok-alias", Models: models("a", " ")}, want: "must not contain an empty name"},
 		{name: "force delete without url", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State, o.ForceDBDelete = StateAbsent, true }, want: "force_db_delete needs database_url"},
 		{name: "bad state", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State = "gone" }, want: "state must be present or absent"},
+		// No defaults in the engine: the module's parameters are their only source.
+		{name: "empty state", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State = "" }, want: `state must be present or absent, got ""`},
+		{name: "empty on_secret_unknown", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.OnSecretUnknown = "" }, want: `on_secret_unknown must be keep, regenerate or fail, got ""`},
+		{name: "zero parallel", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.Parallel = 0 }, want: "parallel must be at least 1, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,18 +50,20 @@ type Spec struct {
 	Blocked             *bool
 }
 
-// Options are the settings shared by every key of a run.
+// Options are the settings shared by every key of a run. They have no
+// defaults here: the module's parameters (keymodule.Params) are their one
+// source, and Validate refuses empty values.
 type Options struct {
-	State            string // StatePresent (default) or StateAbsent
+	State            string // StatePresent or StateAbsent
 	Update           bool   // converge existing keys with /key/update
 	RefreshExpiry    bool   // also reset expires from Duration on existing keys
 	OnlyExisting     bool   // never create: a missing key is reported with WasMissing (create: false)
 	ValidateModels   bool   // compare models with what the proxy serves before writing
-	OnSecretUnknown  string // SecretKeep (default), SecretRegenerate or SecretFail
+	OnSecretUnknown  string // SecretKeep, SecretRegenerate or SecretFail
 	DerivationSecret string // HMAC secret for deterministic key secrets, "" = off
 	ForceDBDelete    bool
 	DatabaseURL      string
-	Parallel         int // bounded concurrency of bulk mode (default 8)
+	Parallel         int // bounded concurrency of bulk mode, at least 1
 	CheckMode        bool
 	DeletedBy        string // recorded in the audit row of a database delete
 }
@@ -171,40 +173,19 @@ func (s *Spec) Validate(state string) error {
 // Validate checks the run-wide settings.
 func (o *Options) Validate() error {
 	switch o.State {
-	case "", StatePresent, StateAbsent:
+	case StatePresent, StateAbsent:
 	default:
 		return invalid("state must be present or absent, got %q", o.State)
 	}
 	switch o.OnSecretUnknown {
-	case "", SecretKeep, SecretRegenerate, SecretFail:
+	case SecretKeep, SecretRegenerate, SecretFail:
 	default:
 		return invalid("on_secret_unknown must be keep, regenerate or fail, got %q", o.OnSecretUnknown)
 	}
-	if o.Parallel < 0 {
+	if o.Parallel < 1 {
 		return invalid("parallel must be at least 1, got %d", o.Parallel)
 	}
 	return nil
-}
-
-func (o *Options) state() string {
-	if o.State == "" {
-		return StatePresent
-	}
-	return o.State
-}
-
-func (o *Options) onSecretUnknown() string {
-	if o.OnSecretUnknown == "" {
-		return SecretKeep
-	}
-	return o.OnSecretUnknown
-}
-
-func (o *Options) parallel() int {
-	if o.Parallel <= 0 {
-		return 8
-	}
-	return o.Parallel
 }
 
 // validateAll validates options and every spec, and rejects duplicate aliases.
@@ -218,7 +199,7 @@ func validateAll(o *Options, specs []Spec) error {
 	seen := make(map[string]int, len(specs))
 	var errs []error
 	for i := range specs {
-		if err := specs[i].Validate(o.state()); err != nil {
+		if err := specs[i].Validate(o.State); err != nil {
 			if len(specs) > 1 {
 				err = invalid("keys[%d]: %v", i, err)
 			}
