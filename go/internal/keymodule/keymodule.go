@@ -140,15 +140,6 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	return Deps{}.Run(ctx, m, p)
 }
 
-// TokendbDeleter adapts tokendb.Delete to the engine's ForceDeleter.
-func TokendbDeleter(ctx context.Context, databaseURL string, req virtualkey.DBRequest) (*virtualkey.DBResult, error) {
-	res, err := tokendb.Delete(ctx, databaseURL, tokendb.Request{Alias: req.Alias, Tokens: req.Tokens, DeletedBy: req.DeletedBy})
-	if err != nil {
-		return nil, err
-	}
-	return &virtualkey.DBResult{Deleted: res.Deleted, MappingsDeleted: res.MappingsDeleted, AuditRows: res.AuditRows, Statements: res.Statements}, nil
-}
-
 // Run is the module's logic with these dependencies.
 func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	for _, s := range tokendb.Secrets(p.DatabaseURL) {
@@ -187,7 +178,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	}
 	force := d.ForceDelete
 	if force == nil {
-		force = TokendbDeleter
+		force = tokendb.Delete
 	}
 	eng := &virtualkey.Engine{
 		Client: client,

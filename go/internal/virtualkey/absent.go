@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 )
 
 // deleteBatch is how many token hashes one /key/delete carries.
@@ -173,7 +174,7 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 		if verifyErr != nil || len(tokens) == 0 {
 			tokens = tokensOf(found[alias])
 		}
-		res, err := e.ForceDelete(ctx, o.DatabaseURL, DBRequest{Alias: alias, Tokens: tokens, DeletedBy: o.DeletedBy})
+		res, err := e.ForceDelete(ctx, o.DatabaseURL, tokendb.Request{Alias: alias, Tokens: tokens, DeletedBy: o.DeletedBy})
 		if err != nil {
 			dbErr[j] = err
 			return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -123,14 +124,14 @@ func TestLegacyNotFound(t *testing.T) {
 
 // memDeleter is a ForceDeleter over the fake's store, standing in for
 // tokendb.Delete in tests without PostgreSQL.
-func memDeleter(store fakeserver.Store, calls *[]DBRequest) ForceDeleter {
-	return func(ctx context.Context, _ string, req DBRequest) (*DBResult, error) {
+func memDeleter(store fakeserver.Store, calls *[]tokendb.Request) ForceDeleter {
+	return func(ctx context.Context, _ string, req tokendb.Request) (*tokendb.Result, error) {
 		*calls = append(*calls, req)
 		done, err := store.Delete(ctx, req.Tokens, req.DeletedBy)
 		if err != nil {
 			return nil, err
 		}
-		return &DBResult{Deleted: done, Statements: []string{"DELETE FROM \"LiteLLM_VerificationToken\" WHERE token = ANY($1) AND key_alias = $2"}}, nil
+		return &tokendb.Result{Deleted: done, Statements: []string{"DELETE FROM \"LiteLLM_VerificationToken\" WHERE token = ANY($1) AND key_alias = $2"}}, nil
 	}
 }
 
@@ -151,7 +152,7 @@ func TestDeleteThatDoesNotTake(t *testing.T) {
 			assert.Contains(t, r.Msg, "force_db_delete")
 			assert.Len(t, env.tokens("virtkey-stuck"), 1)
 
-			var calls []DBRequest
+			var calls []tokendb.Request
 			o := absent()
 			o.ForceDBDelete, o.DatabaseURL, o.DeletedBy = true, "postgresql://unused", "rhpds.litellm_virtual_keys"
 			e := env.engine(o)
@@ -163,7 +164,7 @@ func TestDeleteThatDoesNotTake(t *testing.T) {
 			assert.Equal(t, DeletedViaDatabase, *r.DeletedVia)
 			assert.NotEmpty(t, r.DBStatements)
 			require.Len(t, calls, 1)
-			assert.Equal(t, DBRequest{Alias: "virtkey-stuck", Tokens: []string{*created.Token}, DeletedBy: "rhpds.litellm_virtual_keys"}, calls[0])
+			assert.Equal(t, tokendb.Request{Alias: "virtkey-stuck", Tokens: []string{*created.Token}, DeletedBy: "rhpds.litellm_virtual_keys"}, calls[0])
 			assert.Empty(t, env.tokens("virtkey-stuck"))
 			w := env.takeWarnings()
 			require.NotEmpty(t, w)
@@ -180,7 +181,7 @@ func TestForceDeleteFailure(t *testing.T) {
 	o := absent()
 	o.ForceDBDelete, o.DatabaseURL = true, "postgresql://user:hunter2@db.invalid/litellm"
 	e := env.engine(o)
-	e.ForceDelete = func(context.Context, string, DBRequest) (*DBResult, error) {
+	e.ForceDelete = func(context.Context, string, tokendb.Request) (*tokendb.Result, error) {
 		return nil, fmt.Errorf("connect to PostgreSQL at db.invalid: no such host")
 	}
 	out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-dbfail"}})

@@ -9,27 +9,12 @@ import (
 	"sync/atomic"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 )
 
-// DBRequest asks the database fallback to delete the rows of one alias.
-type DBRequest struct {
-	Alias     string
-	Tokens    []string
-	DeletedBy string
-}
-
-// DBResult reports what the database fallback did; Statements hold the SQL
-// it executed (parameterised, without values or secrets).
-type DBResult struct {
-	Deleted         []string
-	MappingsDeleted int64
-	AuditRows       int64
-	Statements      []string
-}
-
 // ForceDeleter deletes keys directly in LiteLLM's PostgreSQL database, in
-// one transaction (the module wires it to tokendb.Delete).
-type ForceDeleter func(ctx context.Context, databaseURL string, req DBRequest) (*DBResult, error)
+// one transaction: tokendb.Delete, or a stand-in in tests.
+type ForceDeleter func(ctx context.Context, databaseURL string, req tokendb.Request) (*tokendb.Result, error)
 
 // Engine applies desired key states through a LiteLLM client. Fill the
 // fields, then call Run once.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -234,8 +235,8 @@ func TestConfirmedDeleteWhoseVerificationFails(t *testing.T) {
 }
 
 func TestForceDeleteThatRemovedNoRow(t *testing.T) {
-	noRows := func(context.Context, string, DBRequest) (*DBResult, error) {
-		return &DBResult{Statements: []string{"DELETE ..."}}, nil
+	noRows := func(context.Context, string, tokendb.Request) (*tokendb.Result, error) {
+		return &tokendb.Result{Statements: []string{"DELETE ..."}}, nil
 	}
 	t.Run("still listed", func(t *testing.T) {
 		env := setup(t)
@@ -263,7 +264,7 @@ func TestForceDeleteThatRemovedNoRow(t *testing.T) {
 		o := absent()
 		o.ForceDBDelete, o.DatabaseURL = true, "postgresql://unused"
 		e := env.engine(o)
-		e.ForceDelete = func(ctx context.Context, dsn string, req DBRequest) (*DBResult, error) {
+		e.ForceDelete = func(ctx context.Context, dsn string, req tokendb.Request) (*tokendb.Result, error) {
 			_, err := env.store.Delete(ctx, req.Tokens, "someone else") // gone meanwhile
 			if err != nil {
 				return nil, err
@@ -286,7 +287,7 @@ func TestDatabaseErrorsAreOneLine(t *testing.T) {
 	o := absent()
 	o.ForceDBDelete, o.DatabaseURL = true, "postgresql://unused"
 	e := env.engine(o)
-	e.ForceDelete = func(context.Context, string, DBRequest) (*DBResult, error) {
+	e.ForceDelete = func(context.Context, string, tokendb.Request) (*tokendb.Result, error) {
 		return nil, errors.New("connect to PostgreSQL: server refused\n(hint: sslmode)")
 	}
 	_, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-dberr"}})
