@@ -190,13 +190,14 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		},
 		ForceDelete: force,
 		Warn:        m.Warn,
+		Explain:     Explain,
 		DiffMode:    m.DiffMode(),
 	}
 	out, runErr := eng.Run(ctx, specs)
 	if out == nil {
 		// Nothing was attempted per key: invalid input or a failed lookup.
 		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr)},
-			errors.New(virtualkey.Explain(runErr))
+			errors.New(Explain(runErr))
 	}
 	if len(p.Keys) == 0 {
 		return &SingleResult{KeyResult: out.Keys[0], APIRequests: client.Requests()}, runErr

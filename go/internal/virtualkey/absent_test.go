@@ -143,19 +143,25 @@ func TestDeleteThatDoesNotTake(t *testing.T) {
 			env.faults(fakeserver.FaultRule{Action: fault})
 
 			// Without force_db_delete: a clear failure, the key is still there.
-			out, err := env.engine(absent()).Run(context.Background(), []Spec{{Alias: "virtkey-stuck"}})
+			e := env.engine(absent())
+			var explained []error
+			e.Explain = func(err error) string { explained = append(explained, err); return "explained" }
+			out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-stuck"}})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "force_db_delete")
 			r := out.Keys[0]
 			assert.True(t, r.Failed)
 			assert.False(t, r.Changed)
-			assert.Contains(t, r.Msg, "force_db_delete")
+			assert.Equal(t, "explained", r.Msg, "the module words the hint to force_db_delete")
+			require.Len(t, explained, 1)
+			var de *DeleteNotEffectiveError
+			require.ErrorAs(t, explained[0], &de)
+			assert.Equal(t, "virtkey-stuck", de.Alias)
 			assert.Len(t, env.tokens("virtkey-stuck"), 1)
 
 			var calls []tokendb.Request
 			o := absent()
 			o.ForceDBDelete, o.DatabaseURL, o.DeletedBy = true, "postgresql://unused", "rhpds.litellm_virtual_keys"
-			e := env.engine(o)
+			e = env.engine(o)
 			e.ForceDelete = memDeleter(env.store, &calls)
 			r = one(t, e, Spec{Alias: "virtkey-stuck"})
 			assert.False(t, r.Failed, r.Msg)

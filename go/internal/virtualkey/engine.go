@@ -21,10 +21,13 @@ type ForceDeleter func(ctx context.Context, databaseURL string, req tokendb.Requ
 type Engine struct {
 	Client      *litellm.Client
 	Options     Options
-	ForceDelete ForceDeleter           // nil: force_db_delete is unavailable
-	Warn        func(string)           // receives warnings; must be safe for concurrent use or nil
-	NewSecret   func() (string, error) // random secrets for new keys; nil = NewSecret
-	DiffMode    bool                   // attach before/after settings to each result
+	ForceDelete ForceDeleter // nil: the database fallback is unavailable
+	Warn        func(string) // receives warnings; must be safe for concurrent use or nil
+	// Explain words an error or a typed warning (see reasons.go) for the
+	// user, adding what to set; nil = its Error text. Safe for concurrent use.
+	Explain   func(error) string
+	NewSecret func() (string, error) // random secrets for new keys; nil = NewSecret
+	DiffMode  bool                   // attach before/after settings to each result
 
 	warnMu        sync.Mutex
 	customKeysOff atomic.Bool // the proxy refused a caller-chosen secret: create without one
@@ -76,10 +79,10 @@ func (e *Engine) Run(ctx context.Context, specs []Spec) (*Outcome, error) {
 	o := &e.Options
 	if o.State == StateAbsent && o.ForceDBDelete {
 		if o.DatabaseURL == "" {
-			return nil, invalid("force_db_delete needs database_url (or the DATABASE_URL environment variable)")
+			return nil, &ValidationError{Msg: ErrNoDatabaseURL.Error(), Err: ErrNoDatabaseURL}
 		}
 		if e.ForceDelete == nil {
-			return nil, invalid("force_db_delete is not available in this build")
+			return nil, &ValidationError{Msg: ErrNoForceDeleter.Error(), Err: ErrNoForceDeleter}
 		}
 	}
 	aliases := make([]string, len(specs))

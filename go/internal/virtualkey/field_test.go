@@ -101,9 +101,13 @@ func TestPersonalKeyPolicyMessage(t *testing.T) {
 	env := setup(t)
 	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionStatus, Route: "POST /key/generate", Status: 400,
 		Body: `{"error":{"message":"{'error': 'Personal key creation has been restricted by admin. Allowed roles=[\'proxy_admin_viewer\']. Your role=proxy_admin'}","type":"internal_server_error","param":"None","code":"400"}}`})
-	out, err := env.engine(defaults()).Run(context.Background(), []Spec{{Alias: "virtkey-policy"}})
+	e := env.engine(defaults())
+	var explained []error
+	e.Explain = func(err error) string { explained = append(explained, err); return err.Error() }
+	out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-policy"}})
 	require.Error(t, err)
-	assert.Contains(t, out.Keys[0].Msg, "key_generation_settings.personal_key_generation")
+	require.Len(t, explained, 1)
+	assert.ErrorIs(t, explained[0], litellm.ErrKeyPolicy, "keymodule.Explain words the policy hint")
 	assert.Contains(t, out.Keys[0].Msg, "Personal key creation has been restricted by admin")
 	assert.Equal(t, ErrorAPI, out.Keys[0].ErrorKind)
 	assert.Equal(t, []string{"POST /key/generate"}, env.writes(), "nothing further sent")

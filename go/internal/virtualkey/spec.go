@@ -69,9 +69,15 @@ type Options struct {
 }
 
 // ValidationError is an invalid input found before any request was sent.
-type ValidationError struct{ Msg string }
+// Err, when set, is the typed reason.
+type ValidationError struct {
+	Msg string
+	Err error
+}
 
 func (e *ValidationError) Error() string { return e.Msg }
+
+func (e *ValidationError) Unwrap() error { return e.Err }
 
 func invalid(format string, a ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, a...)}
@@ -180,7 +186,7 @@ func (o *Options) Validate() error {
 	switch o.OnSecretUnknown {
 	case SecretKeep, SecretRegenerate, SecretFail:
 	default:
-		return invalid("on_secret_unknown must be keep, regenerate or fail, got %q", o.OnSecretUnknown)
+		return invalid("the policy for unknown secrets must be keep, regenerate or fail, got %q", o.OnSecretUnknown)
 	}
 	if o.Parallel < 1 {
 		return invalid("parallel must be at least 1, got %d", o.Parallel)
