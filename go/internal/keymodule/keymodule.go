@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -27,18 +28,11 @@ const deletedBy = "rhpds.litellm_virtual_keys.litellm_key"
 
 // KeySettings are the settings of a key, as parameters of both Params (for
 // every key) and KeyItem (per-key overrides). A nil field was not given.
+// litellm.KeySettings' fields are parameters under their json names.
 type KeySettings struct {
-	Models              []string       `ansible:"models"`
-	Duration            *string        `ansible:"duration"`
-	MaxBudget           *float64       `ansible:"max_budget"`
-	BudgetDuration      *string        `ansible:"budget_duration"`
-	UserID              *string        `ansible:"user_id"`
-	TeamID              *string        `ansible:"team_id"`
-	Metadata            map[string]any `ansible:"metadata"`
-	TPMLimit            *int64         `ansible:"tpm_limit"`
-	RPMLimit            *int64         `ansible:"rpm_limit"`
-	MaxParallelRequests *int64         `ansible:"max_parallel_requests"`
-	Blocked             *bool          `ansible:"blocked"`
+	Models   []string `ansible:"models"`
+	Duration *string  `ansible:"duration"`
+	litellm.KeySettings
 }
 
 // KeyItem is one entry of `keys` (bulk mode): an alias and per-key overrides
@@ -272,14 +266,12 @@ func (k *KeySettings) overlay(s *virtualkey.Spec) {
 		s.Models = &ms
 	}
 	s.Duration = or(k.Duration, s.Duration)
-	s.MaxBudget = or(k.MaxBudget, s.MaxBudget)
-	s.BudgetDuration = or(k.BudgetDuration, s.BudgetDuration)
-	s.UserID = or(k.UserID, s.UserID)
-	s.TeamID = or(k.TeamID, s.TeamID)
-	s.TPMLimit = or(k.TPMLimit, s.TPMLimit)
-	s.RPMLimit = or(k.RPMLimit, s.RPMLimit)
-	s.MaxParallelRequests = or(k.MaxParallelRequests, s.MaxParallelRequests)
-	s.Blocked = or(k.Blocked, s.Blocked)
+	given, into := reflect.ValueOf(&k.KeySettings).Elem(), reflect.ValueOf(&s.KeySettings).Elem()
+	for i := 0; i < given.NumField(); i++ {
+		if f := given.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {
+			into.Field(i).Set(f)
+		}
+	}
 	if k.Metadata != nil {
 		md := maps.Clone(s.Metadata)
 		if md == nil {

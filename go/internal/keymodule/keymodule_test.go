@@ -375,9 +375,9 @@ func TestSpecsOverridesAndMerge(t *testing.T) {
 			args: map[string]any{"key_alias": "a", "key": "sk-a", "models": []string{"m1"}, "duration": "1d", "max_budget": 2,
 				"user_id": "u", "team_id": "t", "metadata": map[string]any{"x": 1}, "tpm_limit": 3, "rpm_limit": 4,
 				"max_parallel_requests": 5, "blocked": true, "budget_duration": "30d"},
-			want: []virtualkey.Spec{{Alias: "a", Key: "sk-a", Models: models("m1"), Duration: str("1d"), MaxBudget: func() *float64 { f := 2.0; return &f }(),
+			want: []virtualkey.Spec{{Alias: "a", Key: "sk-a", Models: models("m1"), Duration: str("1d"), KeySettings: litellm.KeySettings{MaxBudget: func() *float64 { f := 2.0; return &f }(),
 				BudgetDuration: str("30d"), UserID: str("u"), TeamID: str("t"), Metadata: map[string]any{"x": json.Number("1")},
-				TPMLimit: i64(3), RPMLimit: i64(4), MaxParallelRequests: i64(5), Blocked: &yes}},
+				TPMLimit: i64(3), RPMLimit: i64(4), MaxParallelRequests: i64(5), Blocked: &yes}}},
 		},
 		{
 			name: "empty models list is all models",
@@ -392,16 +392,16 @@ func TestSpecsOverridesAndMerge(t *testing.T) {
 					map[string]any{"key_alias": "b", "tpm_limit": 20, "blocked": true},
 				}},
 			want: []virtualkey.Spec{
-				{Alias: "a", Key: "sk-a", Models: models("m2"), UserID: str("ua"), TPMLimit: i64(10),
-					Metadata: map[string]any{"guid": "g", "k": "item", "n": json.Number("1")}},
-				{Alias: "b", Models: models("m1"), UserID: str("top"), TPMLimit: i64(20), Blocked: &yes,
-					Metadata: map[string]any{"guid": "g", "k": "top"}},
+				{Alias: "a", Key: "sk-a", Models: models("m2"), KeySettings: litellm.KeySettings{UserID: str("ua"), TPMLimit: i64(10),
+					Metadata: map[string]any{"guid": "g", "k": "item", "n": json.Number("1")}}},
+				{Alias: "b", Models: models("m1"), KeySettings: litellm.KeySettings{UserID: str("top"), TPMLimit: i64(20), Blocked: &yes,
+					Metadata: map[string]any{"guid": "g", "k": "top"}}},
 			},
 		},
 		{
 			name: "item metadata without top level",
 			args: map[string]any{"keys": []any{map[string]any{"alias": "a", "metadata": map[string]any{"n": "1"}}, map[string]any{"alias": "b"}}},
-			want: []virtualkey.Spec{{Alias: "a", Metadata: map[string]any{"n": "1"}}, {Alias: "b"}},
+			want: []virtualkey.Spec{{Alias: "a", KeySettings: litellm.KeySettings{Metadata: map[string]any{"n": "1"}}}, {Alias: "b"}},
 		},
 		{
 			name: "empty user_id of an item",

@@ -217,12 +217,12 @@ func TestTransientFaultsOnEveryCall(t *testing.T) {
 				alias := "virtkey-flaky"
 				env.faults(kind)
 				// create
-				r := one(t, env.engine(defaults()), Spec{Alias: alias, Models: models("Docling"), MaxBudget: f64(1)})
+				r := one(t, env.engine(defaults()), Spec{Alias: alias, Models: models("Docling"), KeySettings: litellm.KeySettings{MaxBudget: f64(1)}})
 				require.NotNil(t, r.Key)
 				assert.Equal(t, []string{litellm.HashKey(*r.Key)}, env.tokens(alias), "exactly one key, with the returned secret")
 				// converge
 				env.faults(kind)
-				r = one(t, env.engine(defaults()), Spec{Alias: alias, Key: *r.Key, Models: models("Docling", "openai/mistral-7b-instruct"), MaxBudget: f64(2)})
+				r = one(t, env.engine(defaults()), Spec{Alias: alias, Key: *r.Key, Models: models("Docling", "openai/mistral-7b-instruct"), KeySettings: litellm.KeySettings{MaxBudget: f64(2)}})
 				assert.True(t, r.Updated)
 				assert.Equal(t, 2.0, *env.get(*r.Token).MaxBudget)
 				// delete

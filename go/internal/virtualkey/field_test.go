@@ -82,8 +82,8 @@ func TestNewInputRulesSendNothing(t *testing.T) {
 		{Spec{Alias: "virtkey-short", Key: "sk-0123456789"}, "at least 16 characters long (LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH)"},
 		{Spec{Alias: "virtkey-../../etc"}, "contains '..'"},
 		{Spec{Alias: "virtkey-a\x01b"}, "control characters"},
-		{Spec{Alias: "virtkey-bd", BudgetDuration: strp("0d")}, "budget_duration \"0d\": it must be positive"},
-		{Spec{Alias: "virtkey-bd", BudgetDuration: strp("-1d")}, "budget_duration"},
+		{Spec{Alias: "virtkey-bd", KeySettings: litellm.KeySettings{BudgetDuration: strp("0d")}}, "budget_duration \"0d\": it must be positive"},
+		{Spec{Alias: "virtkey-bd", KeySettings: litellm.KeySettings{BudgetDuration: strp("-1d")}}, "budget_duration"},
 	} {
 		e := env.engine(defaults())
 		_, err := e.Run(context.Background(), []Spec{tc.spec})

@@ -393,11 +393,7 @@ func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []
 		}
 	}
 	alias := s.Alias
-	req := &litellm.GenerateKeyRequest{
-		KeyAlias: &alias, Duration: s.Duration, MaxBudget: s.MaxBudget,
-		BudgetDuration: s.BudgetDuration, UserID: s.UserID, TeamID: s.TeamID, Metadata: s.Metadata,
-		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests, Blocked: s.Blocked,
-	}
+	req := &litellm.GenerateKeyRequest{KeyAlias: &alias, Duration: s.Duration, KeySettings: s.KeySettings}
 	if s.Models != nil {
 		req.Models = *s.Models
 	}

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 )
 
 // States of a key.
@@ -35,19 +37,11 @@ const (
 // Spec is the desired state of one key. Nil fields are "not managed": they
 // are not sent on create (the proxy's default applies) and not compared.
 type Spec struct {
-	Alias               string
-	Key                 string    // a secret the caller already holds ("sk-..."), "" if none
-	Models              *[]string // empty list = all models
-	Duration            *string
-	MaxBudget           *float64
-	BudgetDuration      *string
-	UserID              *string
-	TeamID              *string
-	Metadata            map[string]any
-	TPMLimit            *int64
-	RPMLimit            *int64
-	MaxParallelRequests *int64
-	Blocked             *bool
+	Alias    string
+	Key      string    // a secret the caller already holds ("sk-..."), "" if none
+	Models   *[]string // empty list = all models
+	Duration *string
+	litellm.KeySettings
 }
 
 // Options are the settings shared by every key of a run. They have no
