@@ -33,6 +33,7 @@ type KeySettings struct {
 	Models   []string `ansible:"models"`
 	Duration *string  `ansible:"duration"`
 	litellm.KeySettings
+	SoftBudget *float64 `ansible:"soft_budget"` // create-only (see virtualkey.Spec)
 }
 
 // KeyItem is one entry of `keys` (bulk mode): an alias and per-key overrides
@@ -266,6 +267,7 @@ func (k *KeySettings) overlay(s *virtualkey.Spec) {
 		s.Models = &ms
 	}
 	s.Duration = or(k.Duration, s.Duration)
+	s.SoftBudget = or(k.SoftBudget, s.SoftBudget)
 	given, into := reflect.ValueOf(&k.KeySettings).Elem(), reflect.ValueOf(&s.KeySettings).Elem()
 	for i := 0; i < given.NumField(); i++ {
 		if f := given.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {

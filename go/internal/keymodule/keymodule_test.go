@@ -438,3 +438,41 @@ func TestSpecsOverridesAndMerge(t *testing.T) {
 		})
 	}
 }
+
+// TestModuleSoftBudget: soft_budget goes into /key/generate only; the proxy
+// keeps it in a budget row linked by budget_id and echoes it, and the module
+// reports the echo. An existing key is not changed (LiteLLM's key lists do
+// not show the budget row).
+func TestModuleSoftBudget(t *testing.T) {
+	f := newFake(t, nil)
+	raw, res := execute(t, base(f, map[string]any{"key_alias": "soft-1", "soft_budget": "2.5", "max_budget": 5}))
+	require.Equal(t, true, res["created"], raw)
+	assert.Equal(t, 2.5, res["soft_budget"], raw)
+	k, err := f.store.Get(context.Background(), res["token"].(string))
+	require.NoError(t, err)
+	require.NotNil(t, k.BudgetID, "the key links a budget row")
+	b, err := f.store.Budget(context.Background(), *k.BudgetID)
+	require.NoError(t, err)
+	assert.Equal(t, 2.5, *b.SoftBudget)
+
+	raw, res = execute(t, base(f, map[string]any{"key_alias": "soft-1", "soft_budget": 9, "max_budget": 5}))
+	assert.Equal(t, false, res["changed"], "soft_budget is create-only: %s", raw)
+	assert.Nil(t, res["soft_budget"], "unknown for an existing key")
+
+	// Bulk: per-key override on top of the top-level value.
+	raw, res = execute(t, base(f, map[string]any{"soft_budget": 1, "keys": []any{
+		map[string]any{"key_alias": "soft-2"}, map[string]any{"key_alias": "soft-3", "soft_budget": 3}}}))
+	keys := res["keys"].([]any)
+	require.Len(t, keys, 2, raw)
+	assert.Equal(t, 1.0, keys[0].(map[string]any)["soft_budget"])
+	assert.Equal(t, 3.0, keys[1].(map[string]any)["soft_budget"])
+
+	// null (the role's unset variable) is not given.
+	raw, res = execute(t, base(f, map[string]any{"key_alias": "soft-5", "soft_budget": nil}))
+	require.Equal(t, true, res["created"], raw)
+	assert.Nil(t, res["soft_budget"], raw)
+
+	_, res = execute(t, base(f, map[string]any{"key_alias": "soft-4", "soft_budget": -1}))
+	assert.Equal(t, "soft_budget must be a non-negative number, got -1", res["msg"])
+	assert.Equal(t, "validation", res["error_kind"])
+}

@@ -41,6 +41,18 @@ type Key struct {
 	KeySettings
 	CreatedAt *string `json:"created_at,omitempty"`
 	UpdatedAt *string `json:"updated_at,omitempty"`
+	// BudgetID names the key's LiteLLM_BudgetTable row (where a soft budget
+	// lives); BudgetTable is that row, joined by /key/info only (not by
+	// /key/list): see docs/litellm-api.md, "soft_budget".
+	BudgetID    *string      `json:"budget_id,omitempty"`
+	BudgetTable *BudgetTable `json:"litellm_budget_table,omitempty"`
+}
+
+// BudgetTable is the part of a key's LiteLLM_BudgetTable row the collection
+// reads.
+type BudgetTable struct {
+	BudgetID   *string  `json:"budget_id,omitempty"`
+	SoftBudget *float64 `json:"soft_budget,omitempty"`
 }
 
 // Alias returns the key's alias, or "" when it has none.
@@ -75,6 +87,8 @@ type GeneratedKey struct {
 	Key
 	Secret  string `json:"key"`
 	TokenID string `json:"token_id,omitempty"`
+	// SoftBudget is the request's soft_budget, echoed at the top level.
+	SoftBudget *float64 `json:"soft_budget,omitempty"`
 }
 
 // GenerateKeyRequest is the body of POST /key/generate. Nil fields are not
@@ -86,6 +100,10 @@ type GenerateKeyRequest struct {
 	Models   []string `json:"models,omitempty"` // empty = all models
 	Duration *string  `json:"duration,omitempty"`
 	KeySettings
+	// SoftBudget (USD) only warns when spend passes it. It is a create-only
+	// setting: LiteLLM keeps it in a LiteLLM_BudgetTable row linked by
+	// budget_id, which /key/list does not show and older /key/update ignores.
+	SoftBudget *float64 `json:"soft_budget,omitempty"`
 }
 
 // UpdateKeyRequest is the body of POST /key/update. Key (the token hash) is

@@ -231,6 +231,7 @@ func (e *Engine) checkResult(p *plan) *KeyResult {
 	case actCreate, actRegenerate:
 		r.Changed, r.Created = true, true
 		r.fill(p.after)
+		r.SoftBudget = p.spec.SoftBudget
 		if p.secret != "" {
 			r.Key, r.Token = ptr(p.secret), ptr(litellm.HashKey(p.secret))
 			r.SecretRecoveredBy = ptr(RecoveredCreated)
@@ -352,6 +353,9 @@ func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *K
 		r.Key, r.Token = ptr(gk.Secret), ptr(gk.Token)
 		r.SecretRecoveredBy = ptr(RecoveredCreated)
 		r.Tokens = []string{gk.Token}
+		if gk.SoftBudget != nil {
+			r.SoftBudget = gk.SoftBudget
+		}
 		p.after = &gk.Key
 		r.Diff = e.diff(p)
 		return r
@@ -393,7 +397,7 @@ func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []
 		}
 	}
 	alias := s.Alias
-	req := &litellm.GenerateKeyRequest{KeyAlias: &alias, Duration: s.Duration, KeySettings: s.KeySettings}
+	req := &litellm.GenerateKeyRequest{KeyAlias: &alias, Duration: s.Duration, KeySettings: s.KeySettings, SoftBudget: s.SoftBudget}
 	if s.Models != nil {
 		req.Models = *s.Models
 	}

@@ -27,7 +27,8 @@ type KeyResult struct {
 	Models            []string       `json:"models"`
 	UserID            *string        `json:"user_id"`
 	MaxBudget         *float64       `json:"max_budget"`
-	Spend             *float64       `json:"spend"` // USD spent, as the proxy last reported it; nil = unknown or no key
+	SoftBudget        *float64       `json:"soft_budget"` // as the proxy echoed it on create or /key/info showed it; nil = unknown
+	Spend             *float64       `json:"spend"`       // USD spent, as the proxy last reported it; nil = unknown or no key
 	Metadata          map[string]any `json:"metadata"`
 	Created           bool           `json:"created"`
 	Updated           bool           `json:"updated"`
@@ -93,6 +94,9 @@ func (r *KeyResult) fill(k *litellm.Key) {
 	}
 	r.UserID = k.UserID
 	r.MaxBudget = k.MaxBudget
+	if k.BudgetTable != nil {
+		r.SoftBudget = k.BudgetTable.SoftBudget
+	}
 	r.Spend = k.Spend
 	r.Metadata = k.Metadata
 }

@@ -42,6 +42,10 @@ type Spec struct {
 	Models   *[]string // empty list = all models
 	Duration *string
 	litellm.KeySettings
+	// SoftBudget is sent when the key is created only: LiteLLM keeps it in a
+	// budget row that key lists do not show, so existing keys are not
+	// compared or updated.
+	SoftBudget *float64
 }
 
 // Options are the settings shared by every key of a run. They have no
@@ -154,6 +158,9 @@ func (s *Spec) Validate(state string) error {
 	}
 	if s.MaxBudget != nil && (*s.MaxBudget < 0 || math.IsNaN(*s.MaxBudget) || math.IsInf(*s.MaxBudget, 0)) {
 		return invalid("max_budget must be a non-negative number, got %v", *s.MaxBudget)
+	}
+	if s.SoftBudget != nil && (*s.SoftBudget < 0 || math.IsNaN(*s.SoftBudget) || math.IsInf(*s.SoftBudget, 0)) {
+		return invalid("soft_budget must be a non-negative number, got %v", *s.SoftBudget)
 	}
 	for name, v := range map[string]*int64{"tpm_limit": s.TPMLimit, "rpm_limit": s.RPMLimit, "max_parallel_requests": s.MaxParallelRequests} {
 		if v != nil && *v < 0 {
