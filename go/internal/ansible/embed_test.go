@@ -360,3 +360,44 @@ func TestTaggedEmbeddedStructIsSubOption(t *testing.T) {
 	_, res = execJSON(t, `{"region":"us"}`, func(context.Context, *Module, *taggedEmbedded) (any, error) { return nil, nil })
 	assert.Equal(t, "Unsupported parameters for (m) module: region. Supported parameters include: settings.", res["msg"])
 }
+
+// wireSettings stands for a struct shared with an API's wire format: json
+// tags only, no ansible tags.
+type wireSettings struct {
+	MaxBudget *float64 `json:"max_budget,omitempty"`
+	Note      *string  `json:"note"`
+	Internal  string   `json:"-"`
+	Untagged  string
+}
+
+type wireParams struct {
+	URL string `ansible:"api_url" required:"true"`
+	wireSettings
+	Override *string `ansible:"override_name" json:"override"`
+}
+
+func echoWire(_ context.Context, _ *Module, p *wireParams) (any, error) {
+	return map[string]any{"max_budget": p.MaxBudget, "note": p.Note, "override": p.Override}, nil
+}
+
+// TestJSONNameWithoutAnsibleTag: a field without an ansible tag is the
+// parameter of its json name; json:"-" and untagged fields are none; an
+// ansible tag wins over a json tag.
+func TestJSONNameWithoutAnsibleTag(t *testing.T) {
+	sp, err := specOf(reflect.TypeFor[wireParams]())
+	require.NoError(t, err)
+	var names []string
+	for _, f := range sp.fields {
+		names = append(names, f.name)
+	}
+	assert.Equal(t, []string{"api_url", "max_budget", "note", "override_name"}, names)
+
+	_, res := execJSON(t, `{"api_url":"u","max_budget":"2.5","note":"n","override_name":"o"}`, echoWire)
+	assert.Equal(t, 2.5, res["max_budget"])
+	assert.Equal(t, "n", res["note"])
+	assert.Equal(t, "o", res["override"])
+
+	_, res = execJSON(t, `{"api_url":"u","Internal":"x"}`, echoWire)
+	assert.Equal(t, true, res["failed"])
+	assert.Contains(t, res["msg"], "Unsupported parameters for (m) module: Internal.")
+}

@@ -132,12 +132,18 @@ func specOf(t reflect.Type) (*spec, error) {
 
 // addFields adds the parameters declared by the fields of struct type t,
 // found at index path prefix from the spec's own type; untagged embedded
-// structs are flattened recursively.
+// structs are flattened recursively. A field without an ansible tag is the
+// parameter of its json name, if it has one: a struct shared with an API's
+// wire format (litellm.KeySettings) is declared once, under the API's names.
 func (s *spec) addFields(t reflect.Type, prefix []int) error {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		index := append(append([]int(nil), prefix...), i)
 		name, ok := sf.Tag.Lookup("ansible")
+		if !ok && !sf.Anonymous {
+			name, _, _ = strings.Cut(sf.Tag.Get("json"), ",")
+			ok = name != ""
+		}
 		if !ok && sf.Anonymous {
 			switch {
 			case sf.Type.Kind() == reflect.Struct:

@@ -33,6 +33,7 @@ func testContract(t *testing.T, e *env) {
 	t.Run("generate", func(t *testing.T) { testGenerate(t, e) })
 	t.Run("generate errors", func(t *testing.T) { testGenerateErrors(t, e) })
 	t.Run("info", func(t *testing.T) { testInfo(t, e) })
+	t.Run("soft budget", func(t *testing.T) { testSoftBudget(t, e) })
 	t.Run("list", func(t *testing.T) { testList(t, e) })
 	t.Run("delete", func(t *testing.T) { testDelete(t, e) })
 	t.Run("update", func(t *testing.T) { testUpdate(t, e) })
@@ -255,6 +256,35 @@ func testInfo(t *testing.T, e *env) {
 		require.Equal(t, 404, r.status)
 		assert.JSONEq(t, envelopeOf("Key not found in database", "not_found_error", "key", "404"), string(r.raw))
 	}
+}
+
+// testSoftBudget: LiteLLM keeps a soft budget in a LiteLLM_BudgetTable row
+// linked by budget_id: /key/generate echoes the request's value at the top
+// level, /key/info shows the row under litellm_budget_table, /key/list does
+// not join it.
+func testSoftBudget(t *testing.T, e *env) {
+	g := e.generate(map[string]any{"key_alias": "soft-a", "soft_budget": 2.5})
+	assert.Equal(t, 2.5, g["soft_budget"])
+	budgetID, _ := g["budget_id"].(string)
+	require.NotEmpty(t, budgetID, "the key links its budget row")
+
+	info := e.call("GET", "/key/info?key="+g["token"].(string), nil).obj(t)["info"].(map[string]any)
+	assert.Equal(t, budgetID, info["budget_id"])
+	bt, ok := info["litellm_budget_table"].(map[string]any)
+	require.True(t, ok, "info: %v", info["litellm_budget_table"])
+	assert.Equal(t, budgetID, bt["budget_id"])
+	assert.Equal(t, 2.5, bt["soft_budget"])
+	assert.NotContains(t, info, "soft_budget", "not a column of the key")
+
+	keys := listOf(t, e, "key_alias=soft-a&return_full_object=true")["keys"].([]any)
+	require.Len(t, keys, 1)
+	row := keys[0].(map[string]any)
+	assert.Equal(t, budgetID, row["budget_id"])
+	assert.Nil(t, row["litellm_budget_table"], "/key/list does not join the budget row")
+
+	plain := e.generate(map[string]any{"key_alias": "soft-none"})
+	assert.Nil(t, plain["soft_budget"], "echoed as null (LiteLLM sets it from the request)")
+	assert.Nil(t, plain["budget_id"])
 }
 
 func listOf(t *testing.T, e *env, query string) map[string]any {

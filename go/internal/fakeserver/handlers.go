@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"bytes"
 	"cmp"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,15 @@ import (
 	"strings"
 	"time"
 )
+
+// newBudgetID is a budget_id as LiteLLM makes them (a UUID).
+func newBudgetID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
 
 func duplicateAliasError(alias string) *proxyError {
 	return &proxyError{Status: http.StatusBadRequest, Type: typeBadRequest, Param: "key_alias",
@@ -194,6 +204,16 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request, c *calle
 		return
 	}
 	applyFields(k, f, now)
+	if f.SoftBudget.has() {
+		// LiteLLM keeps a soft budget in a budget row of its own, linked by
+		// budget_id (and created before the key, even if the key then fails).
+		b := Budget{BudgetID: newBudgetID(), SoftBudget: ptr(f.SoftBudget.V), CreatedBy: c.userID()}
+		if err := s.store.InsertBudget(r.Context(), b); err != nil {
+			writeProxyError(w, internalError(err))
+			return
+		}
+		k.BudgetID = ptr(b.BudgetID)
+	}
 	opts := InsertOptions{AllowDuplicateAlias: k.KeyAlias != nil && s.faults.take(ActionAllowDuplicateAlias, r)}
 	if s.keyRules.racyAlias && k.KeyAlias != nil && !opts.AllowDuplicateAlias {
 		if perr := s.racyAliasCheck(r, *k.KeyAlias); perr != nil {
@@ -281,7 +301,19 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request, c *caller) {
 		writeProxyError(w, internalError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, infoResponse{Key: passed, Info: k.toJSON(false)})
+	info := k.toJSON(false)
+	if k.BudgetID != nil {
+		// /key/info joins the budget row (/key/list does not).
+		b, err := s.store.Budget(r.Context(), *k.BudgetID)
+		if err != nil && !errors.Is(err, ErrBudgetNotFound) {
+			writeProxyError(w, internalError(err))
+			return
+		}
+		if b != nil {
+			info.LitellmBudgetTable = b
+		}
+	}
+	writeJSON(w, http.StatusOK, infoResponse{Key: passed, Info: info})
 }
 
 type listResponse struct {

@@ -23,6 +23,7 @@ type DeletedKey struct {
 type MemoryStore struct {
 	mu      sync.RWMutex
 	keys    map[string]*Key
+	budgets map[string]Budget
 	deleted []DeletedKey
 	gen     uint64      // bumped by every write (see memstore_sorted.go)
 	sorted  sortedCache // the rows in the last List's order
@@ -30,7 +31,29 @@ type MemoryStore struct {
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{keys: map[string]*Key{}}
+	return &MemoryStore{keys: map[string]*Key{}, budgets: map[string]Budget{}}
+}
+
+// InsertBudget implements Store.
+func (s *MemoryStore) InsertBudget(_ context.Context, b Budget) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b.SoftBudget != nil {
+		b.SoftBudget = ptr(*b.SoftBudget)
+	}
+	s.budgets[b.BudgetID] = b
+	return nil
+}
+
+// Budget implements Store.
+func (s *MemoryStore) Budget(_ context.Context, id string) (*Budget, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.budgets[id]
+	if !ok {
+		return nil, ErrBudgetNotFound
+	}
+	return &b, nil
 }
 
 var _ Store = (*MemoryStore)(nil)

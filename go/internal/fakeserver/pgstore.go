@@ -427,6 +427,31 @@ func (s *PostgresStore) Delete(ctx context.Context, tokens []string, deletedBy s
 	return done, nil
 }
 
+// InsertBudget implements Store.
+func (s *PostgresStore) InsertBudget(ctx context.Context, b Budget) error {
+	return s.withConn(ctx, func(c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `INSERT INTO `+litellmdb.BudgetTable+` (budget_id, soft_budget, model_max_budget, created_by, updated_by)`+
+			` VALUES ($1, $2, '{}', $3, $3)`, b.BudgetID, b.SoftBudget, b.CreatedBy)
+		return err
+	})
+}
+
+// Budget implements Store.
+func (s *PostgresStore) Budget(ctx context.Context, id string) (*Budget, error) {
+	b := Budget{BudgetID: id}
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, `SELECT soft_budget, created_by FROM `+litellmdb.BudgetTable+` WHERE budget_id = $1`, id).
+			Scan(&b.SoftBudget, &b.CreatedBy)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrBudgetNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
 // Ping implements Store.
 func (s *PostgresStore) Ping(ctx context.Context) error {
 	return s.withConn(ctx, func(c *pgx.Conn) error { return c.Ping(ctx) })

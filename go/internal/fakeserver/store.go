@@ -73,6 +73,16 @@ type InsertOptions struct {
 // aborts the update with that error.
 type UpdateFunc func(k *Key) error
 
+// Budget is a "LiteLLM_BudgetTable" row, as far as the fake keeps it.
+type Budget struct {
+	BudgetID   string   `json:"budget_id"`
+	SoftBudget *float64 `json:"soft_budget"`
+	CreatedBy  string   `json:"created_by"`
+}
+
+// ErrBudgetNotFound is returned by Budget for an unknown budget_id.
+var ErrBudgetNotFound = errors.New("budget not found")
+
 // Store keeps the proxy's keys. Implementations: memory (NewMemoryStore) and
 // PostgreSQL with LiteLLM's own tables (NewPostgresStore). All methods are
 // safe for concurrent use; keys passed in and returned are never shared with
@@ -100,6 +110,10 @@ type Store interface {
 	// ErrForeignKey when a referencing row blocks the delete (nothing is
 	// deleted then).
 	Delete(ctx context.Context, tokens []string, deletedBy string) ([]string, error)
+	// InsertBudget adds a "LiteLLM_BudgetTable" row; Budget returns one
+	// (ErrBudgetNotFound when absent).
+	InsertBudget(ctx context.Context, b Budget) error
+	Budget(ctx context.Context, budgetID string) (*Budget, error)
 	// Ping reports whether the store is usable (/health/readiness).
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

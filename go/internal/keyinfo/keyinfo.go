@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
+	"github.com/rhpds/litellm_virtual_keys/internal/keymodule"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
 )
@@ -139,7 +140,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	keys, st, err := client.ListAllKeys(ctx, filter, p.Parallel)
 	if err != nil {
 		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(err)},
-			fmt.Errorf("%s", virtualkey.Explain(fmt.Errorf("list keys: %w", err)))
+			fmt.Errorf("%s", keymodule.Explain(fmt.Errorf("list keys: %w", err)))
 	}
 	if st.Unstable {
 		m.Warn(fmt.Sprintf("the proxy's key list kept changing during the scan (%d keys, then %d): a key created or deleted meanwhile may be missing from the result; run again for a settled view", st.FirstTotal, st.LastTotal))

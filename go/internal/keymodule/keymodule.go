@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -27,18 +28,12 @@ const deletedBy = "rhpds.litellm_virtual_keys.litellm_key"
 
 // KeySettings are the settings of a key, as parameters of both Params (for
 // every key) and KeyItem (per-key overrides). A nil field was not given.
+// litellm.KeySettings' fields are parameters under their json names.
 type KeySettings struct {
-	Models              []string       `ansible:"models"`
-	Duration            *string        `ansible:"duration"`
-	MaxBudget           *float64       `ansible:"max_budget"`
-	BudgetDuration      *string        `ansible:"budget_duration"`
-	UserID              *string        `ansible:"user_id"`
-	TeamID              *string        `ansible:"team_id"`
-	Metadata            map[string]any `ansible:"metadata"`
-	TPMLimit            *int64         `ansible:"tpm_limit"`
-	RPMLimit            *int64         `ansible:"rpm_limit"`
-	MaxParallelRequests *int64         `ansible:"max_parallel_requests"`
-	Blocked             *bool          `ansible:"blocked"`
+	Models   []string `ansible:"models"`
+	Duration *string  `ansible:"duration"`
+	litellm.KeySettings
+	SoftBudget *float64 `ansible:"soft_budget"` // create-only (see virtualkey.Spec)
 }
 
 // KeyItem is one entry of `keys` (bulk mode): an alias and per-key overrides
@@ -140,15 +135,6 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	return Deps{}.Run(ctx, m, p)
 }
 
-// TokendbDeleter adapts tokendb.Delete to the engine's ForceDeleter.
-func TokendbDeleter(ctx context.Context, databaseURL string, req virtualkey.DBRequest) (*virtualkey.DBResult, error) {
-	res, err := tokendb.Delete(ctx, databaseURL, tokendb.Request{Alias: req.Alias, Tokens: req.Tokens, DeletedBy: req.DeletedBy})
-	if err != nil {
-		return nil, err
-	}
-	return &virtualkey.DBResult{Deleted: res.Deleted, MappingsDeleted: res.MappingsDeleted, AuditRows: res.AuditRows, Statements: res.Statements}, nil
-}
-
 // Run is the module's logic with these dependencies.
 func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	for _, s := range tokendb.Secrets(p.DatabaseURL) {
@@ -187,7 +173,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	}
 	force := d.ForceDelete
 	if force == nil {
-		force = TokendbDeleter
+		force = tokendb.Delete
 	}
 	eng := &virtualkey.Engine{
 		Client: client,
@@ -199,13 +185,14 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		},
 		ForceDelete: force,
 		Warn:        m.Warn,
+		Explain:     Explain,
 		DiffMode:    m.DiffMode(),
 	}
 	out, runErr := eng.Run(ctx, specs)
 	if out == nil {
 		// Nothing was attempted per key: invalid input or a failed lookup.
 		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr)},
-			errors.New(virtualkey.Explain(runErr))
+			errors.New(Explain(runErr))
 	}
 	if len(p.Keys) == 0 {
 		return &SingleResult{KeyResult: out.Keys[0], APIRequests: client.Requests()}, runErr
@@ -280,14 +267,13 @@ func (k *KeySettings) overlay(s *virtualkey.Spec) {
 		s.Models = &ms
 	}
 	s.Duration = or(k.Duration, s.Duration)
-	s.MaxBudget = or(k.MaxBudget, s.MaxBudget)
-	s.BudgetDuration = or(k.BudgetDuration, s.BudgetDuration)
-	s.UserID = or(k.UserID, s.UserID)
-	s.TeamID = or(k.TeamID, s.TeamID)
-	s.TPMLimit = or(k.TPMLimit, s.TPMLimit)
-	s.RPMLimit = or(k.RPMLimit, s.RPMLimit)
-	s.MaxParallelRequests = or(k.MaxParallelRequests, s.MaxParallelRequests)
-	s.Blocked = or(k.Blocked, s.Blocked)
+	s.SoftBudget = or(k.SoftBudget, s.SoftBudget)
+	given, into := reflect.ValueOf(&k.KeySettings).Elem(), reflect.ValueOf(&s.KeySettings).Elem()
+	for i := 0; i < given.NumField(); i++ {
+		if f := given.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {
+			into.Field(i).Set(f)
+		}
+	}
 	if k.Metadata != nil {
 		md := maps.Clone(s.Metadata)
 		if md == nil {

@@ -375,9 +375,9 @@ func TestSpecsOverridesAndMerge(t *testing.T) {
 			args: map[string]any{"key_alias": "a", "key": "sk-a", "models": []string{"m1"}, "duration": "1d", "max_budget": 2,
 				"user_id": "u", "team_id": "t", "metadata": map[string]any{"x": 1}, "tpm_limit": 3, "rpm_limit": 4,
 				"max_parallel_requests": 5, "blocked": true, "budget_duration": "30d"},
-			want: []virtualkey.Spec{{Alias: "a", Key: "sk-a", Models: models("m1"), Duration: str("1d"), MaxBudget: func() *float64 { f := 2.0; return &f }(),
+			want: []virtualkey.Spec{{Alias: "a", Key: "sk-a", Models: models("m1"), Duration: str("1d"), KeySettings: litellm.KeySettings{MaxBudget: func() *float64 { f := 2.0; return &f }(),
 				BudgetDuration: str("30d"), UserID: str("u"), TeamID: str("t"), Metadata: map[string]any{"x": json.Number("1")},
-				TPMLimit: i64(3), RPMLimit: i64(4), MaxParallelRequests: i64(5), Blocked: &yes}},
+				TPMLimit: i64(3), RPMLimit: i64(4), MaxParallelRequests: i64(5), Blocked: &yes}}},
 		},
 		{
 			name: "empty models list is all models",
@@ -392,16 +392,16 @@ func TestSpecsOverridesAndMerge(t *testing.T) {
 					map[string]any{"key_alias": "b", "tpm_limit": 20, "blocked": true},
 				}},
 			want: []virtualkey.Spec{
-				{Alias: "a", Key: "sk-a", Models: models("m2"), UserID: str("ua"), TPMLimit: i64(10),
-					Metadata: map[string]any{"guid": "g", "k": "item", "n": json.Number("1")}},
-				{Alias: "b", Models: models("m1"), UserID: str("top"), TPMLimit: i64(20), Blocked: &yes,
-					Metadata: map[string]any{"guid": "g", "k": "top"}},
+				{Alias: "a", Key: "sk-a", Models: models("m2"), KeySettings: litellm.KeySettings{UserID: str("ua"), TPMLimit: i64(10),
+					Metadata: map[string]any{"guid": "g", "k": "item", "n": json.Number("1")}}},
+				{Alias: "b", Models: models("m1"), KeySettings: litellm.KeySettings{UserID: str("top"), TPMLimit: i64(20), Blocked: &yes,
+					Metadata: map[string]any{"guid": "g", "k": "top"}}},
 			},
 		},
 		{
 			name: "item metadata without top level",
 			args: map[string]any{"keys": []any{map[string]any{"alias": "a", "metadata": map[string]any{"n": "1"}}, map[string]any{"alias": "b"}}},
-			want: []virtualkey.Spec{{Alias: "a", Metadata: map[string]any{"n": "1"}}, {Alias: "b"}},
+			want: []virtualkey.Spec{{Alias: "a", KeySettings: litellm.KeySettings{Metadata: map[string]any{"n": "1"}}}, {Alias: "b"}},
 		},
 		{
 			name: "empty user_id of an item",
@@ -437,4 +437,42 @@ func TestSpecsOverridesAndMerge(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestModuleSoftBudget: soft_budget goes into /key/generate only; the proxy
+// keeps it in a budget row linked by budget_id and echoes it, and the module
+// reports the echo. An existing key is not changed (LiteLLM's key lists do
+// not show the budget row).
+func TestModuleSoftBudget(t *testing.T) {
+	f := newFake(t, nil)
+	raw, res := execute(t, base(f, map[string]any{"key_alias": "soft-1", "soft_budget": "2.5", "max_budget": 5}))
+	require.Equal(t, true, res["created"], raw)
+	assert.Equal(t, 2.5, res["soft_budget"], raw)
+	k, err := f.store.Get(context.Background(), res["token"].(string))
+	require.NoError(t, err)
+	require.NotNil(t, k.BudgetID, "the key links a budget row")
+	b, err := f.store.Budget(context.Background(), *k.BudgetID)
+	require.NoError(t, err)
+	assert.Equal(t, 2.5, *b.SoftBudget)
+
+	raw, res = execute(t, base(f, map[string]any{"key_alias": "soft-1", "soft_budget": 9, "max_budget": 5}))
+	assert.Equal(t, false, res["changed"], "soft_budget is create-only: %s", raw)
+	assert.Nil(t, res["soft_budget"], "unknown for an existing key")
+
+	// Bulk: per-key override on top of the top-level value.
+	raw, res = execute(t, base(f, map[string]any{"soft_budget": 1, "keys": []any{
+		map[string]any{"key_alias": "soft-2"}, map[string]any{"key_alias": "soft-3", "soft_budget": 3}}}))
+	keys := res["keys"].([]any)
+	require.Len(t, keys, 2, raw)
+	assert.Equal(t, 1.0, keys[0].(map[string]any)["soft_budget"])
+	assert.Equal(t, 3.0, keys[1].(map[string]any)["soft_budget"])
+
+	// null (the role's unset variable) is not given.
+	raw, res = execute(t, base(f, map[string]any{"key_alias": "soft-5", "soft_budget": nil}))
+	require.Equal(t, true, res["created"], raw)
+	assert.Nil(t, res["soft_budget"], raw)
+
+	_, res = execute(t, base(f, map[string]any{"key_alias": "soft-4", "soft_budget": -1}))
+	assert.Equal(t, "soft_budget must be a non-negative number, got -1", res["msg"])
+	assert.Equal(t, "validation", res["error_kind"])
 }

@@ -52,9 +52,9 @@ func TestEndpointAudit(t *testing.T) {
 
 	alias, secret := "audit-key", "sk-audit-secret-0001"
 	gk, err := c.GenerateKey(ctx, &litellm.GenerateKeyRequest{
-		Key: &secret, KeyAlias: &alias, Models: []string{"Docling"}, Duration: ptr("1h"), MaxBudget: ptr(1.5),
-		BudgetDuration: ptr("30d"), UserID: ptr("u"), TeamID: ptr("t"), Metadata: map[string]any{"a": 1},
-		TPMLimit: ptr(int64(1)), RPMLimit: ptr(int64(2)), MaxParallelRequests: ptr(int64(3)), Blocked: ptr(false),
+		Key: &secret, KeyAlias: &alias, Models: []string{"Docling"}, Duration: ptr("1h"), KeySettings: litellm.KeySettings{MaxBudget: ptr(1.5),
+			BudgetDuration: ptr("30d"), UserID: ptr("u"), TeamID: ptr("t"), Metadata: map[string]any{"a": 1},
+			TPMLimit: ptr(int64(1)), RPMLimit: ptr(int64(2)), MaxParallelRequests: ptr(int64(3)), Blocked: ptr(false)},
 	})
 	require.NoError(t, err)
 	call("GenerateKey")
@@ -101,8 +101,8 @@ func TestEndpointAudit(t *testing.T) {
 	assert.True(t, ok)
 
 	up, err := c.UpdateKey(ctx, &litellm.UpdateKeyRequest{Key: gk.Token, Models: &[]string{}, Duration: ptr("2h"),
-		MaxBudget: ptr(2.5), BudgetDuration: ptr("7d"), UserID: ptr("u2"), TeamID: ptr("t2"), Metadata: map[string]any{"b": 2},
-		TPMLimit: ptr(int64(10)), RPMLimit: ptr(int64(20)), MaxParallelRequests: ptr(int64(30)), Blocked: ptr(true)})
+		KeySettings: litellm.KeySettings{MaxBudget: ptr(2.5), BudgetDuration: ptr("7d"), UserID: ptr("u2"), TeamID: ptr("t2"), Metadata: map[string]any{"b": 2},
+			TPMLimit: ptr(int64(10)), RPMLimit: ptr(int64(20)), MaxParallelRequests: ptr(int64(30)), Blocked: ptr(true)}})
 	require.NoError(t, err)
 	call("UpdateKey")
 	assert.Equal(t, 2.5, *up.MaxBudget)

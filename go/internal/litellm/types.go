@@ -8,16 +8,15 @@ import (
 	"time"
 )
 
-// Key is a virtual key as LiteLLM describes it in /key/list (full objects),
-// /key/info, /key/generate and /key/update answers. It never holds the raw
-// secret (see GeneratedKey).
-type Key struct {
-	Token               string         `json:"token,omitempty"` // sha256 hex of the raw key
-	KeyName             string         `json:"key_name,omitempty"`
-	KeyAlias            *string        `json:"key_alias,omitempty"`
-	Models              []string       `json:"models,omitempty"`
-	Expires             *string        `json:"expires,omitempty"` // ISO-8601, nil = never
-	Spend               *float64       `json:"spend,omitempty"`   // nil = the proxy did not say
+// KeySettings are the settings of a key that /key/generate and /key/update
+// take, and key objects echo, under the same names. They are declared once,
+// here, and embedded where they are shared: Key, GenerateKeyRequest,
+// UpdateKeyRequest, and the engine's Spec and Settings (the module's
+// parameters too, under the same names). Nil fields are not sent: the proxy's
+// default applies on create, the stored value stays on update. Models and
+// duration are not here: models is a list whose emptiness means "all" (a
+// pointer in UpdateKeyRequest), and LiteLLM turns duration into expires.
+type KeySettings struct {
 	MaxBudget           *float64       `json:"max_budget,omitempty"`
 	BudgetDuration      *string        `json:"budget_duration,omitempty"`
 	UserID              *string        `json:"user_id,omitempty"`
@@ -27,8 +26,33 @@ type Key struct {
 	RPMLimit            *int64         `json:"rpm_limit,omitempty"`
 	MaxParallelRequests *int64         `json:"max_parallel_requests,omitempty"`
 	Blocked             *bool          `json:"blocked,omitempty"`
-	CreatedAt           *string        `json:"created_at,omitempty"`
-	UpdatedAt           *string        `json:"updated_at,omitempty"`
+}
+
+// Key is a virtual key as LiteLLM describes it in /key/list (full objects),
+// /key/info, /key/generate and /key/update answers. It never holds the raw
+// secret (see GeneratedKey).
+type Key struct {
+	Token    string   `json:"token,omitempty"` // sha256 hex of the raw key
+	KeyName  string   `json:"key_name,omitempty"`
+	KeyAlias *string  `json:"key_alias,omitempty"`
+	Models   []string `json:"models,omitempty"`
+	Expires  *string  `json:"expires,omitempty"` // ISO-8601, nil = never
+	Spend    *float64 `json:"spend,omitempty"`   // nil = the proxy did not say
+	KeySettings
+	CreatedAt *string `json:"created_at,omitempty"`
+	UpdatedAt *string `json:"updated_at,omitempty"`
+	// BudgetID names the key's LiteLLM_BudgetTable row (where a soft budget
+	// lives); BudgetTable is that row, joined by /key/info only (not by
+	// /key/list): see docs/litellm-api.md, "soft_budget".
+	BudgetID    *string      `json:"budget_id,omitempty"`
+	BudgetTable *BudgetTable `json:"litellm_budget_table,omitempty"`
+}
+
+// BudgetTable is the part of a key's LiteLLM_BudgetTable row the collection
+// reads.
+type BudgetTable struct {
+	BudgetID   *string  `json:"budget_id,omitempty"`
+	SoftBudget *float64 `json:"soft_budget,omitempty"`
 }
 
 // Alias returns the key's alias, or "" when it has none.
@@ -63,25 +87,23 @@ type GeneratedKey struct {
 	Key
 	Secret  string `json:"key"`
 	TokenID string `json:"token_id,omitempty"`
+	// SoftBudget is the request's soft_budget, echoed at the top level.
+	SoftBudget *float64 `json:"soft_budget,omitempty"`
 }
 
 // GenerateKeyRequest is the body of POST /key/generate. Nil fields are not
 // sent, so the proxy applies its defaults; an empty KeyAlias is refused by
 // the client (LiteLLM treats "" as an alias shared by every such key).
 type GenerateKeyRequest struct {
-	Key                 *string        `json:"key,omitempty"` // caller-chosen secret, "sk-..."
-	KeyAlias            *string        `json:"key_alias,omitempty"`
-	Models              []string       `json:"models,omitempty"` // empty = all models
-	Duration            *string        `json:"duration,omitempty"`
-	MaxBudget           *float64       `json:"max_budget,omitempty"`
-	BudgetDuration      *string        `json:"budget_duration,omitempty"`
-	UserID              *string        `json:"user_id,omitempty"`
-	TeamID              *string        `json:"team_id,omitempty"`
-	Metadata            map[string]any `json:"metadata,omitempty"`
-	TPMLimit            *int64         `json:"tpm_limit,omitempty"`
-	RPMLimit            *int64         `json:"rpm_limit,omitempty"`
-	MaxParallelRequests *int64         `json:"max_parallel_requests,omitempty"`
-	Blocked             *bool          `json:"blocked,omitempty"`
+	Key      *string  `json:"key,omitempty"` // caller-chosen secret, "sk-..."
+	KeyAlias *string  `json:"key_alias,omitempty"`
+	Models   []string `json:"models,omitempty"` // empty = all models
+	Duration *string  `json:"duration,omitempty"`
+	KeySettings
+	// SoftBudget (USD) only warns when spend passes it. It is a create-only
+	// setting: LiteLLM keeps it in a LiteLLM_BudgetTable row linked by
+	// budget_id, which /key/list does not show and older /key/update ignores.
+	SoftBudget *float64 `json:"soft_budget,omitempty"`
 }
 
 // UpdateKeyRequest is the body of POST /key/update. Key (the token hash) is
@@ -89,18 +111,10 @@ type GenerateKeyRequest struct {
 // that an empty list (all models) can be sent. Metadata replaces the whole
 // column. Duration resets expires to now + duration.
 type UpdateKeyRequest struct {
-	Key                 string         `json:"key"`
-	Models              *[]string      `json:"models,omitempty"`
-	Duration            *string        `json:"duration,omitempty"`
-	MaxBudget           *float64       `json:"max_budget,omitempty"`
-	BudgetDuration      *string        `json:"budget_duration,omitempty"`
-	UserID              *string        `json:"user_id,omitempty"`
-	TeamID              *string        `json:"team_id,omitempty"`
-	Metadata            map[string]any `json:"metadata,omitempty"`
-	TPMLimit            *int64         `json:"tpm_limit,omitempty"`
-	RPMLimit            *int64         `json:"rpm_limit,omitempty"`
-	MaxParallelRequests *int64         `json:"max_parallel_requests,omitempty"`
-	Blocked             *bool          `json:"blocked,omitempty"`
+	Key      string    `json:"key"`
+	Models   *[]string `json:"models,omitempty"`
+	Duration *string   `json:"duration,omitempty"`
+	KeySettings
 }
 
 // ListKeysOptions is the query of GET /key/list. Zero values are not sent.

@@ -16,6 +16,9 @@ const (
 	// JWTKeyMappingTable maps JWT identities to keys; its foreign key on token
 	// blocks deletes in older LiteLLM releases (ON DELETE RESTRICT).
 	JWTKeyMappingTable = `"LiteLLM_JWTKeyMapping"`
+	// BudgetTable holds budgets linked from keys by budget_id; /key/generate
+	// with soft_budget creates one row per key.
+	BudgetTable = `"LiteLLM_BudgetTable"`
 )
 
 // Schema creates the three tables if they are absent. It is idempotent and
@@ -99,6 +102,17 @@ CREATE TABLE IF NOT EXISTS "LiteLLM_JWTKeyMapping" (
     jwt_claim_value TEXT NOT NULL,
     token       TEXT NOT NULL REFERENCES "LiteLLM_VerificationToken"(token) ON DELETE RESTRICT ON UPDATE CASCADE,
     created_at  TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS "LiteLLM_BudgetTable" (
+    budget_id       TEXT PRIMARY KEY,
+    max_budget      DOUBLE PRECISION,
+    soft_budget     DOUBLE PRECISION,
+    model_max_budget JSONB,
+    created_at      TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_by      TEXT NOT NULL,
+    updated_at      TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_by      TEXT NOT NULL
 );
 `
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 )
 
 // deleteBatch is how many token hashes one /key/delete carries.
@@ -94,7 +95,7 @@ func (e *Engine) absent(ctx context.Context, specs []Spec, found map[string][]li
 		if verifyErr != nil && deleteErr[alias] == nil {
 			// The proxy confirmed the delete; only the check afterwards failed.
 			results[i].DeletedVia = ptr(DeletedViaAPI)
-			e.warn(alias, multi, "the proxy confirmed the delete of %q, but looking it up again to verify failed: %s", alias, Explain(verifyErr))
+			e.warn(alias, multi, "the proxy confirmed the delete of %q, but looking it up again to verify failed: %s", alias, e.explain(verifyErr))
 			continue
 		}
 		if verifyErr != nil || len(remaining[alias]) > 0 {
@@ -113,19 +114,16 @@ func (e *Engine) absent(ctx context.Context, specs []Spec, found map[string][]li
 		for _, i := range leftovers {
 			r, alias := results[i], specs[i].Alias
 			r.Changed, r.Deleted, r.Failed = false, false, true
+			var err error
 			switch {
 			case deleteErr[alias] != nil:
-				r.ErrorKind = ErrorKind(deleteErr[alias])
-				r.Msg = Explain(fmt.Errorf("delete key %q: %w", alias, deleteErr[alias])) +
-					"; set force_db_delete: true and database_url to delete it in PostgreSQL"
+				err = &DeleteNotEffectiveError{Alias: alias, Err: deleteErr[alias]}
 			case verifyErr != nil:
-				r.ErrorKind = ErrorKind(verifyErr)
-				r.Msg = Explain(fmt.Errorf("verify the delete of key %q: %w", alias, verifyErr))
+				err = fmt.Errorf("verify the delete of key %q: %w", alias, verifyErr)
 			default:
-				r.ErrorKind = ErrorAPI
-				r.Msg = fmt.Sprintf("LiteLLM answered the delete of %q but the key is still there (tokens %s); set force_db_delete: true and database_url to delete it in PostgreSQL",
-					alias, strings.Join(remaining[alias], ", "))
+				err = &DeleteNotEffectiveError{Alias: alias, Remaining: remaining[alias]}
 			}
+			r.ErrorKind, r.Msg = ErrorKind(err), e.explain(err)
 		}
 		return results
 	}
@@ -173,7 +171,7 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 		if verifyErr != nil || len(tokens) == 0 {
 			tokens = tokensOf(found[alias])
 		}
-		res, err := e.ForceDelete(ctx, o.DatabaseURL, DBRequest{Alias: alias, Tokens: tokens, DeletedBy: o.DeletedBy})
+		res, err := e.ForceDelete(ctx, o.DatabaseURL, tokendb.Request{Alias: alias, Tokens: tokens, DeletedBy: o.DeletedBy})
 		if err != nil {
 			dbErr[j] = err
 			return
@@ -206,20 +204,19 @@ func (e *Engine) forceDelete(ctx context.Context, specs []Spec, leftovers []int,
 			switch {
 			case err == nil && len(still[alias]) > 0:
 				r.Changed, r.Deleted, r.Failed, r.ErrorKind = false, false, true, ErrorDatabase
-				r.Msg = fmt.Sprintf("force_db_delete found no row of key %q in PostgreSQL, yet the API still lists tokens %s: is database_url the database of the proxy at %s?",
-					alias, strings.Join(still[alias], ", "), e.Client.BaseURL())
+				r.Msg = e.explain(&NoDatabaseRowError{Alias: alias, Still: still[alias], ProxyURL: e.Client.BaseURL()})
 			case err != nil:
 				r.Changed, r.Deleted, r.Failed, r.ErrorKind = false, false, true, ErrorKind(err)
-				r.Msg = fmt.Sprintf("force_db_delete found no row of key %q in PostgreSQL, and looking it up through the API failed: %s", alias, Explain(err))
+				r.Msg = e.explain(&NoDatabaseRowError{Alias: alias, Lookup: err})
 			default:
 				r.DeletedVia = ptr(DeletedViaAPI)
-				e.warn(alias, multi, "force_db_delete found no row of key %q in PostgreSQL: the key was already gone (the API no longer lists it)", alias)
+				e.warnOf(alias, multi, &NoDatabaseRowError{Alias: alias})
 			}
 			continue
 		}
 		switch {
 		case err != nil:
-			e.warn(alias, multi, "deleted %q in PostgreSQL but could not verify through the API: %s", alias, Explain(err))
+			e.warn(alias, multi, "deleted %q in PostgreSQL but could not verify through the API: %s", alias, e.explain(err))
 		case len(still[alias]) > 0:
 			r.Changed, r.Deleted, r.Failed, r.ErrorKind = true, false, true, ErrorAPI
 			r.Msg = fmt.Sprintf("deleted key %q in PostgreSQL but the API still lists tokens %s", alias, strings.Join(still[alias], ", "))

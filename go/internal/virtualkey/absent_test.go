@@ -8,6 +8,7 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -123,14 +124,14 @@ func TestLegacyNotFound(t *testing.T) {
 
 // memDeleter is a ForceDeleter over the fake's store, standing in for
 // tokendb.Delete in tests without PostgreSQL.
-func memDeleter(store fakeserver.Store, calls *[]DBRequest) ForceDeleter {
-	return func(ctx context.Context, _ string, req DBRequest) (*DBResult, error) {
+func memDeleter(store fakeserver.Store, calls *[]tokendb.Request) ForceDeleter {
+	return func(ctx context.Context, _ string, req tokendb.Request) (*tokendb.Result, error) {
 		*calls = append(*calls, req)
 		done, err := store.Delete(ctx, req.Tokens, req.DeletedBy)
 		if err != nil {
 			return nil, err
 		}
-		return &DBResult{Deleted: done, Statements: []string{"DELETE FROM \"LiteLLM_VerificationToken\" WHERE token = ANY($1) AND key_alias = $2"}}, nil
+		return &tokendb.Result{Deleted: done, Statements: []string{"DELETE FROM \"LiteLLM_VerificationToken\" WHERE token = ANY($1) AND key_alias = $2"}}, nil
 	}
 }
 
@@ -142,19 +143,25 @@ func TestDeleteThatDoesNotTake(t *testing.T) {
 			env.faults(fakeserver.FaultRule{Action: fault})
 
 			// Without force_db_delete: a clear failure, the key is still there.
-			out, err := env.engine(absent()).Run(context.Background(), []Spec{{Alias: "virtkey-stuck"}})
+			e := env.engine(absent())
+			var explained []error
+			e.Explain = func(err error) string { explained = append(explained, err); return "explained" }
+			out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-stuck"}})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "force_db_delete")
 			r := out.Keys[0]
 			assert.True(t, r.Failed)
 			assert.False(t, r.Changed)
-			assert.Contains(t, r.Msg, "force_db_delete")
+			assert.Equal(t, "explained", r.Msg, "the module words the hint to force_db_delete")
+			require.Len(t, explained, 1)
+			var de *DeleteNotEffectiveError
+			require.ErrorAs(t, explained[0], &de)
+			assert.Equal(t, "virtkey-stuck", de.Alias)
 			assert.Len(t, env.tokens("virtkey-stuck"), 1)
 
-			var calls []DBRequest
+			var calls []tokendb.Request
 			o := absent()
 			o.ForceDBDelete, o.DatabaseURL, o.DeletedBy = true, "postgresql://unused", "rhpds.litellm_virtual_keys"
-			e := env.engine(o)
+			e = env.engine(o)
 			e.ForceDelete = memDeleter(env.store, &calls)
 			r = one(t, e, Spec{Alias: "virtkey-stuck"})
 			assert.False(t, r.Failed, r.Msg)
@@ -163,7 +170,7 @@ func TestDeleteThatDoesNotTake(t *testing.T) {
 			assert.Equal(t, DeletedViaDatabase, *r.DeletedVia)
 			assert.NotEmpty(t, r.DBStatements)
 			require.Len(t, calls, 1)
-			assert.Equal(t, DBRequest{Alias: "virtkey-stuck", Tokens: []string{*created.Token}, DeletedBy: "rhpds.litellm_virtual_keys"}, calls[0])
+			assert.Equal(t, tokendb.Request{Alias: "virtkey-stuck", Tokens: []string{*created.Token}, DeletedBy: "rhpds.litellm_virtual_keys"}, calls[0])
 			assert.Empty(t, env.tokens("virtkey-stuck"))
 			w := env.takeWarnings()
 			require.NotEmpty(t, w)
@@ -180,7 +187,7 @@ func TestForceDeleteFailure(t *testing.T) {
 	o := absent()
 	o.ForceDBDelete, o.DatabaseURL = true, "postgresql://user:hunter2@db.invalid/litellm"
 	e := env.engine(o)
-	e.ForceDelete = func(context.Context, string, DBRequest) (*DBResult, error) {
+	e.ForceDelete = func(context.Context, string, tokendb.Request) (*tokendb.Result, error) {
 		return nil, fmt.Errorf("connect to PostgreSQL at db.invalid: no such host")
 	}
 	out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-dbfail"}})
@@ -210,12 +217,12 @@ func TestTransientFaultsOnEveryCall(t *testing.T) {
 				alias := "virtkey-flaky"
 				env.faults(kind)
 				// create
-				r := one(t, env.engine(defaults()), Spec{Alias: alias, Models: models("Docling"), MaxBudget: f64(1)})
+				r := one(t, env.engine(defaults()), Spec{Alias: alias, Models: models("Docling"), KeySettings: litellm.KeySettings{MaxBudget: f64(1)}})
 				require.NotNil(t, r.Key)
 				assert.Equal(t, []string{litellm.HashKey(*r.Key)}, env.tokens(alias), "exactly one key, with the returned secret")
 				// converge
 				env.faults(kind)
-				r = one(t, env.engine(defaults()), Spec{Alias: alias, Key: *r.Key, Models: models("Docling", "openai/mistral-7b-instruct"), MaxBudget: f64(2)})
+				r = one(t, env.engine(defaults()), Spec{Alias: alias, Key: *r.Key, Models: models("Docling", "openai/mistral-7b-instruct"), KeySettings: litellm.KeySettings{MaxBudget: f64(2)}})
 				assert.True(t, r.Updated)
 				assert.Equal(t, 2.0, *env.get(*r.Token).MaxBudget)
 				// delete

@@ -14,8 +14,9 @@ import (
 func bulkSpecs(prefix string, n int) []Spec {
 	specs := make([]Spec, n)
 	for i := range specs {
-		specs[i] = Spec{Alias: fmt.Sprintf("%s-user%d", prefix, i+1), UserID: strp(fmt.Sprintf("user%d@example.com", i+1)),
-			Models: models("openai/granite-3-2-8b-instruct"), Duration: strp("30d"), Metadata: map[string]any{"n": i + 1}}
+		specs[i] = Spec{Alias: fmt.Sprintf("%s-user%d", prefix, i+1),
+			Models: models("openai/granite-3-2-8b-instruct"), Duration: strp("30d"),
+			KeySettings: litellm.KeySettings{UserID: strp(fmt.Sprintf("user%d@example.com", i+1)), Metadata: map[string]any{"n": i + 1}}}
 	}
 	return specs
 }

@@ -11,19 +11,11 @@ import (
 // Settings are the key attributes shown in diffs: what the API echoes back,
 // never a secret, never duration (LiteLLM stores only the resulting expires).
 type Settings struct {
-	State               string         `json:"state"`
-	KeyAlias            string         `json:"key_alias,omitempty"`
-	Models              []string       `json:"models,omitempty"`
-	MaxBudget           *float64       `json:"max_budget,omitempty"`
-	BudgetDuration      *string        `json:"budget_duration,omitempty"`
-	UserID              *string        `json:"user_id,omitempty"`
-	TeamID              *string        `json:"team_id,omitempty"`
-	Metadata            map[string]any `json:"metadata,omitempty"`
-	TPMLimit            *int64         `json:"tpm_limit,omitempty"`
-	RPMLimit            *int64         `json:"rpm_limit,omitempty"`
-	MaxParallelRequests *int64         `json:"max_parallel_requests,omitempty"`
-	Blocked             *bool          `json:"blocked,omitempty"`
-	Expires             *string        `json:"expires,omitempty"`
+	State    string   `json:"state"`
+	KeyAlias string   `json:"key_alias,omitempty"`
+	Models   []string `json:"models,omitempty"`
+	litellm.KeySettings
+	Expires *string `json:"expires,omitempty"`
 }
 
 // Diff is Ansible's before/after pair.
@@ -33,22 +25,14 @@ type Diff struct {
 }
 
 func settingsOf(k *litellm.Key) Settings {
-	return Settings{
-		State: StatePresent, KeyAlias: k.Alias(), Models: k.Models, MaxBudget: k.MaxBudget,
-		BudgetDuration: k.BudgetDuration, UserID: k.UserID, TeamID: k.TeamID, Metadata: k.Metadata,
-		TPMLimit: k.TPMLimit, RPMLimit: k.RPMLimit, MaxParallelRequests: k.MaxParallelRequests,
-		Blocked: k.Blocked, Expires: normalizeTime(k.Expires),
-	}
+	return Settings{State: StatePresent, KeyAlias: k.Alias(), Models: k.Models, KeySettings: k.KeySettings, Expires: normalizeTime(k.Expires)}
 }
 
 // desiredKey is the key as it will look after create: the spec's fields.
 func desiredKey(s *Spec) *litellm.Key {
 	alias := s.Alias
-	k := &litellm.Key{
-		KeyAlias: &alias, MaxBudget: s.MaxBudget, BudgetDuration: s.BudgetDuration,
-		UserID: s.UserID, TeamID: s.TeamID, Metadata: normalizeMap(s.Metadata),
-		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests, Blocked: s.Blocked,
-	}
+	k := &litellm.Key{KeyAlias: &alias, KeySettings: s.KeySettings}
+	k.Metadata = normalizeMap(s.Metadata)
 	if s.Models != nil {
 		k.Models = append([]string{}, *s.Models...)
 	}
@@ -69,29 +53,8 @@ func changes(k *litellm.Key, s *Spec, refreshExpiry bool) (*litellm.UpdateKeyReq
 		m := append([]string{}, *s.Models...)
 		up.Models, after.Models, changed = &m, m, true
 	}
-	if s.MaxBudget != nil && (k.MaxBudget == nil || *k.MaxBudget != *s.MaxBudget) {
-		up.MaxBudget, after.MaxBudget, changed = s.MaxBudget, s.MaxBudget, true
-	}
-	if differs(k.BudgetDuration, s.BudgetDuration) {
-		up.BudgetDuration, after.BudgetDuration, changed = s.BudgetDuration, s.BudgetDuration, true
-	}
-	if differs(k.UserID, s.UserID) {
-		up.UserID, after.UserID, changed = s.UserID, s.UserID, true
-	}
-	if differs(k.TeamID, s.TeamID) {
-		up.TeamID, after.TeamID, changed = s.TeamID, s.TeamID, true
-	}
-	if differs(k.TPMLimit, s.TPMLimit) {
-		up.TPMLimit, after.TPMLimit, changed = s.TPMLimit, s.TPMLimit, true
-	}
-	if differs(k.RPMLimit, s.RPMLimit) {
-		up.RPMLimit, after.RPMLimit, changed = s.RPMLimit, s.RPMLimit, true
-	}
-	if differs(k.MaxParallelRequests, s.MaxParallelRequests) {
-		up.MaxParallelRequests, after.MaxParallelRequests, changed = s.MaxParallelRequests, s.MaxParallelRequests, true
-	}
-	if s.Blocked != nil && (k.Blocked != nil && *k.Blocked) != *s.Blocked {
-		up.Blocked, after.Blocked, changed = s.Blocked, s.Blocked, true
+	if changedSettings(&k.KeySettings, &s.KeySettings, &up.KeySettings, &after.KeySettings) {
+		changed = true
 	}
 	if s.Metadata != nil {
 		want := normalizeMap(s.Metadata)
@@ -116,8 +79,31 @@ func changes(k *litellm.Key, s *Spec, refreshExpiry bool) (*litellm.UpdateKeyReq
 	return up, &after
 }
 
-func differs[T comparable](have, want *T) bool {
-	return want != nil && (have == nil || *have != *want)
+// changedSettings compares every pointer field of the key settings: a field
+// the spec sets (want) and the key does not have (have) goes into the update
+// (up) and the key as it will look (after). A key that does not report
+// blocked is not blocked. Metadata is compared by changes, as a subset.
+func changedSettings(have, want, up, after *litellm.KeySettings) bool {
+	h, w := reflect.ValueOf(have).Elem(), reflect.ValueOf(want).Elem()
+	u, a := reflect.ValueOf(up).Elem(), reflect.ValueOf(after).Elem()
+	changed := false
+	for i := 0; i < w.NumField(); i++ {
+		wf, hf := w.Field(i), h.Field(i)
+		if wf.Kind() != reflect.Pointer || wf.IsNil() {
+			continue
+		}
+		if hf.IsNil() {
+			if wf.Type().Elem().Kind() == reflect.Bool && !wf.Elem().Bool() {
+				continue // not reported = not blocked
+			}
+		} else if hf.Elem().Equal(wf.Elem()) {
+			continue
+		}
+		u.Field(i).Set(wf)
+		a.Field(i).Set(wf)
+		changed = true
+	}
+	return changed
 }
 
 func sameSet(a, b []string) bool {

@@ -9,37 +9,25 @@ import (
 	"sync/atomic"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 )
 
-// DBRequest asks the database fallback to delete the rows of one alias.
-type DBRequest struct {
-	Alias     string
-	Tokens    []string
-	DeletedBy string
-}
-
-// DBResult reports what the database fallback did; Statements hold the SQL
-// it executed (parameterised, without values or secrets).
-type DBResult struct {
-	Deleted         []string
-	MappingsDeleted int64
-	AuditRows       int64
-	Statements      []string
-}
-
 // ForceDeleter deletes keys directly in LiteLLM's PostgreSQL database, in
-// one transaction (the module wires it to tokendb.Delete).
-type ForceDeleter func(ctx context.Context, databaseURL string, req DBRequest) (*DBResult, error)
+// one transaction: tokendb.Delete, or a stand-in in tests.
+type ForceDeleter func(ctx context.Context, databaseURL string, req tokendb.Request) (*tokendb.Result, error)
 
 // Engine applies desired key states through a LiteLLM client. Fill the
 // fields, then call Run once.
 type Engine struct {
 	Client      *litellm.Client
 	Options     Options
-	ForceDelete ForceDeleter           // nil: force_db_delete is unavailable
-	Warn        func(string)           // receives warnings; must be safe for concurrent use or nil
-	NewSecret   func() (string, error) // random secrets for new keys; nil = NewSecret
-	DiffMode    bool                   // attach before/after settings to each result
+	ForceDelete ForceDeleter // nil: the database fallback is unavailable
+	Warn        func(string) // receives warnings; must be safe for concurrent use or nil
+	// Explain words an error or a typed warning (see reasons.go) for the
+	// user, adding what to set; nil = its Error text. Safe for concurrent use.
+	Explain   func(error) string
+	NewSecret func() (string, error) // random secrets for new keys; nil = NewSecret
+	DiffMode  bool                   // attach before/after settings to each result
 
 	warnMu        sync.Mutex
 	customKeysOff atomic.Bool // the proxy refused a caller-chosen secret: create without one
@@ -89,12 +77,12 @@ func (e *Engine) Run(ctx context.Context, specs []Spec) (*Outcome, error) {
 		return nil, err
 	}
 	o := &e.Options
-	if o.state() == StateAbsent && o.ForceDBDelete {
+	if o.State == StateAbsent && o.ForceDBDelete {
 		if o.DatabaseURL == "" {
-			return nil, invalid("force_db_delete needs database_url (or the DATABASE_URL environment variable)")
+			return nil, &ValidationError{Msg: ErrNoDatabaseURL.Error(), Err: ErrNoDatabaseURL}
 		}
 		if e.ForceDelete == nil {
-			return nil, invalid("force_db_delete is not available in this build")
+			return nil, &ValidationError{Msg: ErrNoForceDeleter.Error(), Err: ErrNoForceDeleter}
 		}
 	}
 	aliases := make([]string, len(specs))
@@ -106,7 +94,7 @@ func (e *Engine) Run(ctx context.Context, specs []Spec) (*Outcome, error) {
 		return nil, err
 	}
 	var results []*KeyResult
-	if o.state() == StateAbsent {
+	if o.State == StateAbsent {
 		results = e.absent(ctx, specs, found)
 	} else {
 		results, err = e.present(ctx, specs, found)
@@ -151,7 +139,7 @@ func (e *Engine) lookup(ctx context.Context, aliases []string) (map[string][]lit
 	for _, a := range aliases {
 		want[a] = true
 	}
-	complete, err := e.Client.ScanKeysParallel(ctx, len(aliases)-1, e.Options.parallel(), func(k litellm.Key) bool {
+	complete, err := e.Client.ScanKeysParallel(ctx, len(aliases)-1, e.Options.Parallel, func(k litellm.Key) bool {
 		if a := k.Alias(); want[a] {
 			found[a] = append(found[a], k)
 		}
@@ -186,7 +174,7 @@ func (e *Engine) lookup(ctx context.Context, aliases []string) (map[string][]lit
 func (e *Engine) forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, e.Options.parallel())
+	sem := make(chan struct{}, e.Options.Parallel)
 	var (
 		wg       sync.WaitGroup
 		once     sync.Once

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -81,8 +82,8 @@ func TestNewInputRulesSendNothing(t *testing.T) {
 		{Spec{Alias: "virtkey-short", Key: "sk-0123456789"}, "at least 16 characters long (LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH)"},
 		{Spec{Alias: "virtkey-../../etc"}, "contains '..'"},
 		{Spec{Alias: "virtkey-a\x01b"}, "control characters"},
-		{Spec{Alias: "virtkey-bd", BudgetDuration: strp("0d")}, "budget_duration \"0d\": it must be positive"},
-		{Spec{Alias: "virtkey-bd", BudgetDuration: strp("-1d")}, "budget_duration"},
+		{Spec{Alias: "virtkey-bd", KeySettings: litellm.KeySettings{BudgetDuration: strp("0d")}}, "budget_duration \"0d\": it must be positive"},
+		{Spec{Alias: "virtkey-bd", KeySettings: litellm.KeySettings{BudgetDuration: strp("-1d")}}, "budget_duration"},
 	} {
 		e := env.engine(defaults())
 		_, err := e.Run(context.Background(), []Spec{tc.spec})
@@ -100,9 +101,13 @@ func TestPersonalKeyPolicyMessage(t *testing.T) {
 	env := setup(t)
 	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionStatus, Route: "POST /key/generate", Status: 400,
 		Body: `{"error":{"message":"{'error': 'Personal key creation has been restricted by admin. Allowed roles=[\'proxy_admin_viewer\']. Your role=proxy_admin'}","type":"internal_server_error","param":"None","code":"400"}}`})
-	out, err := env.engine(defaults()).Run(context.Background(), []Spec{{Alias: "virtkey-policy"}})
+	e := env.engine(defaults())
+	var explained []error
+	e.Explain = func(err error) string { explained = append(explained, err); return err.Error() }
+	out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-policy"}})
 	require.Error(t, err)
-	assert.Contains(t, out.Keys[0].Msg, "key_generation_settings.personal_key_generation")
+	require.Len(t, explained, 1)
+	assert.ErrorIs(t, explained[0], litellm.ErrKeyPolicy, "keymodule.Explain words the policy hint")
 	assert.Contains(t, out.Keys[0].Msg, "Personal key creation has been restricted by admin")
 	assert.Equal(t, ErrorAPI, out.Keys[0].ErrorKind)
 	assert.Equal(t, []string{"POST /key/generate"}, env.writes(), "nothing further sent")
@@ -234,8 +239,8 @@ func TestConfirmedDeleteWhoseVerificationFails(t *testing.T) {
 }
 
 func TestForceDeleteThatRemovedNoRow(t *testing.T) {
-	noRows := func(context.Context, string, DBRequest) (*DBResult, error) {
-		return &DBResult{Statements: []string{"DELETE ..."}}, nil
+	noRows := func(context.Context, string, tokendb.Request) (*tokendb.Result, error) {
+		return &tokendb.Result{Statements: []string{"DELETE ..."}}, nil
 	}
 	t.Run("still listed", func(t *testing.T) {
 		env := setup(t)
@@ -263,7 +268,7 @@ func TestForceDeleteThatRemovedNoRow(t *testing.T) {
 		o := absent()
 		o.ForceDBDelete, o.DatabaseURL = true, "postgresql://unused"
 		e := env.engine(o)
-		e.ForceDelete = func(ctx context.Context, dsn string, req DBRequest) (*DBResult, error) {
+		e.ForceDelete = func(ctx context.Context, dsn string, req tokendb.Request) (*tokendb.Result, error) {
 			_, err := env.store.Delete(ctx, req.Tokens, "someone else") // gone meanwhile
 			if err != nil {
 				return nil, err
@@ -286,7 +291,7 @@ func TestDatabaseErrorsAreOneLine(t *testing.T) {
 	o := absent()
 	o.ForceDBDelete, o.DatabaseURL = true, "postgresql://unused"
 	e := env.engine(o)
-	e.ForceDelete = func(context.Context, string, DBRequest) (*DBResult, error) {
+	e.ForceDelete = func(context.Context, string, tokendb.Request) (*tokendb.Result, error) {
 		return nil, errors.New("connect to PostgreSQL: server refused\n(hint: sslmode)")
 	}
 	_, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-dberr"}})

@@ -161,7 +161,7 @@ func i64(i int64) *int64           { return &i }
 func models(m ...string) *[]string { return &m }
 
 func defaults() Options {
-	return Options{State: StatePresent, Update: true, ValidateModels: true, OnSecretUnknown: SecretKeep}
+	return Options{State: StatePresent, Update: true, ValidateModels: true, OnSecretUnknown: SecretKeep, Parallel: 8}
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -13,15 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// tokendbDeleter adapts tokendb.Delete, as the module does.
-func tokendbDeleter(ctx context.Context, dsn string, req DBRequest) (*DBResult, error) {
-	res, err := tokendb.Delete(ctx, dsn, tokendb.Request{Alias: req.Alias, Tokens: req.Tokens, DeletedBy: req.DeletedBy})
-	if err != nil {
-		return nil, err
-	}
-	return &DBResult{Deleted: res.Deleted, MappingsDeleted: res.MappingsDeleted, AuditRows: res.AuditRows, Statements: res.Statements}, nil
-}
-
 // pgEnv is a fake proxy over a fresh PostgreSQL database with LiteLLM's tables.
 func pgEnv(t *testing.T) (*env, string, *pgx.Conn) {
 	t.Helper()
@@ -53,7 +44,7 @@ func TestForceDeleteInPostgreSQL(t *testing.T) {
 	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionDeleteNoop})
 
 	e := env.engine(forceOptions(dsn))
-	e.ForceDelete = tokendbDeleter
+	e.ForceDelete = tokendb.Delete
 	r := one(t, e, Spec{Alias: "virtkey-pg-noop"})
 	assert.True(t, r.Deleted)
 	assert.Equal(t, DeletedViaDatabase, *r.DeletedVia)
@@ -81,7 +72,7 @@ func TestForceDeleteJWTMappingForeignKey(t *testing.T) {
 	assert.Len(t, env.tokens("virtkey-pg-jwt"), 1)
 
 	e := env.engine(forceOptions(dsn))
-	e.ForceDelete = tokendbDeleter
+	e.ForceDelete = tokendb.Delete
 	r := one(t, e, Spec{Alias: "virtkey-pg-jwt"})
 	assert.True(t, r.Deleted)
 	assert.Equal(t, DeletedViaDatabase, *r.DeletedVia)
@@ -96,7 +87,7 @@ func TestForceDeleteUnreachableDatabase(t *testing.T) {
 	env.faults(fakeserver.FaultRule{Action: fakeserver.ActionDeleteNoop})
 	dsn := "postgresql://litellm:s3cr3t-db-password@127.0.0.1:1/litellm?connect_timeout=2"
 	e := env.engine(forceOptions(dsn))
-	e.ForceDelete = tokendbDeleter
+	e.ForceDelete = tokendb.Delete
 	_, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-pg-down"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "in PostgreSQL failed")

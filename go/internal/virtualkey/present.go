@@ -57,7 +57,7 @@ func (e *Engine) present(ctx context.Context, specs []Spec, found map[string][]l
 	for i := range specs {
 		p, err := e.plan(&specs[i], found[specs[i].Alias], multi)
 		if err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, e.explain(err))
 			continue
 		}
 		plans[i] = p
@@ -130,16 +130,15 @@ func (e *Engine) plan(s *Spec, existing []litellm.Key, multi bool) (*plan, error
 	}
 	if p.primary == nil {
 		p.primary = &existing[0]
-		switch o.onSecretUnknown() {
+		switch o.OnSecretUnknown {
 		case SecretFail:
-			return nil, fmt.Errorf("key %q exists (token %s) but its secret is unknown: LiteLLM never returns it; pass key, or set on_secret_unknown to keep or regenerate",
-				s.Alias, p.primary.Token)
+			return nil, &SecretUnknownError{Alias: s.Alias, Token: p.primary.Token}
 		case SecretRegenerate:
 			p.action, p.after, p.secretBy = actRegenerate, desiredKey(s), RecoveredCreated
 			p.secret = derived
 			return p, nil
 		default:
-			e.warn(s.Alias, multi, "key %q exists but its secret cannot be recovered (LiteLLM never returns it): returned with key null; pass key, set key_derivation_secret before keys are created, or use on_secret_unknown: regenerate", s.Alias)
+			e.warnOf(s.Alias, multi, &SecretUnknownWarning{Alias: s.Alias})
 		}
 	}
 	p.after = p.primary
@@ -201,7 +200,7 @@ func (e *Engine) validateModels(ctx context.Context, plans []*plan) error {
 	}
 	models, err := e.Client.ModelInfo(ctx)
 	if err != nil {
-		return fmt.Errorf("list the proxy's models to validate models (set validate_models: false to skip): %w", err)
+		return &ModelListError{Err: err}
 	}
 	ms := newModelSet(models)
 	var errs []string
@@ -232,6 +231,7 @@ func (e *Engine) checkResult(p *plan) *KeyResult {
 	case actCreate, actRegenerate:
 		r.Changed, r.Created = true, true
 		r.fill(p.after)
+		r.SoftBudget = p.spec.SoftBudget
 		if p.secret != "" {
 			r.Key, r.Token = ptr(p.secret), ptr(litellm.HashKey(p.secret))
 			r.SecretRecoveredBy = ptr(RecoveredCreated)
@@ -278,7 +278,7 @@ func (e *Engine) diff(p *plan) *Diff {
 func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *KeyResult {
 	r := &KeyResult{KeyAlias: p.spec.Alias, Tokens: tokensOf(p.existing)}
 	fail := func(err error) *KeyResult {
-		r.Failed, r.Msg, r.ErrorKind = true, Explain(err), ErrorKind(err)
+		r.Failed, r.Msg, r.ErrorKind = true, e.explain(err), ErrorKind(err)
 		return r
 	}
 	if p.missing {
@@ -353,6 +353,9 @@ func (e *Engine) execute(ctx context.Context, p *plan, multi, retryPlan bool) *K
 		r.Key, r.Token = ptr(gk.Secret), ptr(gk.Token)
 		r.SecretRecoveredBy = ptr(RecoveredCreated)
 		r.Tokens = []string{gk.Token}
+		if gk.SoftBudget != nil {
+			r.SoftBudget = gk.SoftBudget
+		}
 		p.after = &gk.Key
 		r.Diff = e.diff(p)
 		return r
@@ -394,11 +397,7 @@ func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []
 		}
 	}
 	alias := s.Alias
-	req := &litellm.GenerateKeyRequest{
-		KeyAlias: &alias, Duration: s.Duration, MaxBudget: s.MaxBudget,
-		BudgetDuration: s.BudgetDuration, UserID: s.UserID, TeamID: s.TeamID, Metadata: s.Metadata,
-		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests, Blocked: s.Blocked,
-	}
+	req := &litellm.GenerateKeyRequest{KeyAlias: &alias, Duration: s.Duration, KeySettings: s.KeySettings, SoftBudget: s.SoftBudget}
 	if s.Models != nil {
 		req.Models = *s.Models
 	}
@@ -443,8 +442,7 @@ func (e *Engine) create(ctx context.Context, p *plan) (*litellm.GeneratedKey, []
 		case len(keys) > len(stale):
 			return nil, keys, nil
 		case len(stale) > 0:
-			return nil, nil, fmt.Errorf("create key %q: the key it replaces (%s) is still there, LiteLLM answered its delete without deleting it, so the alias is taken: remove it with state: absent and force_db_delete",
-				s.Alias, strings.Join(stale, ", "))
+			return nil, nil, &StaleKeyError{Alias: s.Alias, Tokens: stale}
 		}
 		return nil, nil, fmt.Errorf("create key %q: %w (yet no key with that alias is listed)", s.Alias, err)
 	case err != nil:
@@ -485,8 +483,7 @@ func (e *Engine) resolver(p *plan, secret string) litellm.Resolve {
 			return nil, nil
 		}
 		if secret == "" {
-			return nil, fmt.Errorf("create key %q: %v; key %s appeared under the alias, but the proxy generates secrets itself (disable_custom_api_keys) and its answer never arrived, so no one has this key's secret: run again to replace it (on_secret_unknown: regenerate)",
-				alias, cause, strings.Join(tokensOf(fresh), ", "))
+			return nil, &OrphanKeyError{Alias: alias, Cause: cause, Tokens: tokensOf(fresh)}
 		}
 		return nil, &racedError{keys: keys}
 	}
@@ -513,7 +510,7 @@ func (e *Engine) checkDuplicates(ctx context.Context, plans []*plan, results []*
 	now, err := e.lookup(ctx, aliases)
 	if err != nil {
 		for _, i := range idx {
-			e.warn(results[i].KeyAlias, multi, "created key %q, but could not check whether concurrent runs created keys under the same alias: %s", results[i].KeyAlias, Explain(err))
+			e.warn(results[i].KeyAlias, multi, "created key %q, but could not check whether concurrent runs created keys under the same alias: %s", results[i].KeyAlias, e.explain(err))
 		}
 		return
 	}
@@ -538,8 +535,7 @@ func (e *Engine) checkDuplicates(ctx context.Context, plans []*plan, results []*
 			}
 		}
 		if len(stale) > 0 && p.action == actRegenerate {
-			e.warn(r.KeyAlias, multi, "regenerated key %q, but the replaced key %s is still listed (LiteLLM answered its delete without deleting it): remove it with state: absent and force_db_delete",
-				r.KeyAlias, strings.Join(stale, ", "))
+			e.warnOf(r.KeyAlias, multi, &StaleKeyWarning{Alias: r.KeyAlias, Tokens: stale})
 		}
 		if mine == nil {
 			r.Changed, r.Failed, r.ErrorKind = true, true, ErrorAPI
@@ -564,7 +560,7 @@ func (e *Engine) checkDuplicates(ctx context.Context, plans []*plan, results []*
 		msg := fmt.Sprintf("key %q was also created concurrently by another run (token %s, the oldest, which stays); this run removed its own duplicate %s so that one key remains, and the surviving key's secret is known only to the run that created it: let concurrent runs agree on secrets with key derivation",
 			r.KeyAlias, survivor.Token, ours)
 		if _, err := e.Client.DeleteKeys(ctx, []string{ours}); err != nil && !isNotFound(err) {
-			msg = fmt.Sprintf("key %q was also created concurrently by another run (token %s, the oldest); removing this run's duplicate %s failed: %s", r.KeyAlias, survivor.Token, ours, Explain(err))
+			msg = fmt.Sprintf("key %q was also created concurrently by another run (token %s, the oldest); removing this run's duplicate %s failed: %s", r.KeyAlias, survivor.Token, ours, e.explain(err))
 		}
 		r.Failed, r.ErrorKind, r.Msg, r.Key = true, ErrorAPI, msg, nil
 		r.Tokens = tokensOf(now[r.KeyAlias])

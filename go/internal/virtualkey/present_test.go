@@ -14,7 +14,7 @@ import (
 func TestCreateThenIdempotent(t *testing.T) {
 	env := setup(t)
 	spec := Spec{Alias: "virtkey-abc", Models: models("openai/granite-3-2-8b-instruct"), Duration: strp("30d"),
-		MaxBudget: f64(5), UserID: strp("u@example.com"), Metadata: map[string]any{"guid": "abc", "n": 1}}
+		KeySettings: litellm.KeySettings{MaxBudget: f64(5), UserID: strp("u@example.com"), Metadata: map[string]any{"guid": "abc", "n": 1}}}
 
 	e := env.engine(defaults())
 	r := one(t, e, spec)
@@ -126,7 +126,7 @@ func TestCreateWithCallerKey(t *testing.T) {
 
 func TestOnSecretUnknown(t *testing.T) {
 	env := setup(t)
-	created := one(t, env.engine(defaults()), Spec{Alias: "virtkey-lost", Models: models("Docling"), MaxBudget: f64(3)})
+	created := one(t, env.engine(defaults()), Spec{Alias: "virtkey-lost", Models: models("Docling"), KeySettings: litellm.KeySettings{MaxBudget: f64(3)}})
 	oldToken := *created.Token
 	env.log.take()
 
@@ -165,7 +165,7 @@ func TestOnSecretUnknown(t *testing.T) {
 	t.Run("regenerate", func(t *testing.T) {
 		o := defaults()
 		o.OnSecretUnknown = SecretRegenerate
-		r := one(t, env.engine(o), Spec{Alias: "virtkey-lost", Models: models("Docling"), MaxBudget: f64(3)})
+		r := one(t, env.engine(o), Spec{Alias: "virtkey-lost", Models: models("Docling"), KeySettings: litellm.KeySettings{MaxBudget: f64(3)}})
 		assert.True(t, r.Changed)
 		assert.True(t, r.Created)
 		require.NotNil(t, r.Key)
@@ -178,8 +178,8 @@ func TestOnSecretUnknown(t *testing.T) {
 
 func TestConverge(t *testing.T) {
 	env := setup(t)
-	spec := Spec{Alias: "virtkey-conv", Models: models("Docling"), Duration: strp("7d"), MaxBudget: f64(10),
-		Metadata: map[string]any{"a": 1, "keep": "x"}, TPMLimit: i64(100)}
+	spec := Spec{Alias: "virtkey-conv", Models: models("Docling"), Duration: strp("7d"), KeySettings: litellm.KeySettings{MaxBudget: f64(10),
+		Metadata: map[string]any{"a": 1, "keep": "x"}, TPMLimit: i64(100)}}
 	created := one(t, env.engine(defaults()), spec)
 	env.log.take()
 
@@ -310,13 +310,17 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{name: "alias characters", spec: Spec{Alias: "virtkey abc"}, want: `invalid key_alias "virtkey abc"`},
 		{name: "empty alias", spec: Spec{Alias: ""}, want: "key_alias must not be empty"},
 		{name: "bad duration", spec: Spec{Alias: "ok-alias", Duration: strp("30x")}, want: `invalid duration "30x"`},
-		{name: "bad budget duration", spec: Spec{Alias: "ok-alias", BudgetDuration: strp("monthly")}, want: `invalid budget_duration "monthly"`},
-		{name: "negative budget", spec: Spec{Alias: "ok-alias", MaxBudget: f64(-1)}, want: "max_budget must be a non-negative number, got -1"},
-		{name: "negative limit", spec: Spec{Alias: "ok-alias", RPMLimit: i64(-5)}, want: "rpm_limit must not be negative"},
+		{name: "bad budget duration", spec: Spec{Alias: "ok-alias", KeySettings: litellm.KeySettings{BudgetDuration: strp("monthly")}}, want: `invalid budget_duration "monthly"`},
+		{name: "negative budget", spec: Spec{Alias: "ok-alias", KeySettings: litellm.KeySettings{MaxBudget: f64(-1)}}, want: "max_budget must be a non-negative number, got -1"},
+		{name: "negative limit", spec: Spec{Alias: "ok-alias", KeySettings: litellm.KeySettings{RPMLimit: i64(-5)}}, want: "rpm_limit must not be negative"},
 		{name: "bad key", spec: Spec{Alias: "ok-alias", Key: "abc"}, want: "must be a LiteLLM virtual key"},
 		{name: "empty model", spec: Spec{Alias: "ok-alias", Models: models("a", " ")}, want: "must not contain an empty name"},
-		{name: "force delete without url", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State, o.ForceDBDelete = StateAbsent, true }, want: "force_db_delete needs database_url"},
+		{name: "force delete without url", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State, o.ForceDBDelete = StateAbsent, true }, want: "the database fallback needs a database URL"},
 		{name: "bad state", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State = "gone" }, want: "state must be present or absent"},
+		// No defaults in the engine: the module's parameters are their only source.
+		{name: "empty state", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.State = "" }, want: `state must be present or absent, got ""`},
+		{name: "empty on_secret_unknown", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.OnSecretUnknown = "" }, want: `the policy for unknown secrets must be keep, regenerate or fail, got ""`},
+		{name: "zero parallel", spec: Spec{Alias: "ok-alias"}, opts: func(o *Options) { o.Parallel = 0 }, want: "parallel must be at least 1, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,8 +380,8 @@ func TestAuthAndReachabilityErrors(t *testing.T) {
 	e := &Engine{Client: c, Options: defaults()}
 	_, err = e.Run(context.Background(), []Spec{{Alias: "virtkey-auth"}})
 	require.Error(t, err)
-	msg := Explain(err)
-	assert.Contains(t, msg, "rejected the master key")
+	msg := err.Error() // keymodule's Explain adds the hints (its tests)
+	assert.Equal(t, ErrorAuth, ErrorKind(err))
 	assert.NotContains(t, msg, "sk-wrong-master-key")
 
 	c, err = litellm.New("http://127.0.0.1:1", litellm.WithAPIKey(master), litellm.WithRetries(1), litellm.WithRetryDelay(0, 0))
@@ -385,10 +389,10 @@ func TestAuthAndReachabilityErrors(t *testing.T) {
 	e = &Engine{Client: c, Options: defaults()}
 	_, err = e.Run(context.Background(), []Spec{{Alias: "virtkey-down"}})
 	require.Error(t, err)
-	msg = Explain(err)
+	msg = err.Error()
 	assert.Contains(t, msg, "http://127.0.0.1:1/key/list")
 	assert.Contains(t, msg, "after 2 attempts")
-	assert.Contains(t, msg, "check api_url")
+	assert.Equal(t, ErrorUnreachable, ErrorKind(err))
 }
 
 func TestCallerKeyOfAnotherAlias(t *testing.T) {

@@ -3,7 +3,6 @@ package virtualkey
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
@@ -28,7 +27,8 @@ type KeyResult struct {
 	Models            []string       `json:"models"`
 	UserID            *string        `json:"user_id"`
 	MaxBudget         *float64       `json:"max_budget"`
-	Spend             *float64       `json:"spend"` // USD spent, as the proxy last reported it; nil = unknown or no key
+	SoftBudget        *float64       `json:"soft_budget"` // as the proxy echoed it on create or /key/info showed it; nil = unknown
+	Spend             *float64       `json:"spend"`       // USD spent, as the proxy last reported it; nil = unknown or no key
 	Metadata          map[string]any `json:"metadata"`
 	Created           bool           `json:"created"`
 	Updated           bool           `json:"updated"`
@@ -94,6 +94,9 @@ func (r *KeyResult) fill(k *litellm.Key) {
 	}
 	r.UserID = k.UserID
 	r.MaxBudget = k.MaxBudget
+	if k.BudgetTable != nil {
+		r.SoftBudget = k.BudgetTable.SoftBudget
+	}
 	r.Spend = k.Spend
 	r.Metadata = k.Metadata
 }
@@ -116,39 +119,6 @@ func tokensOf(keys []litellm.Key) []string {
 		out = append(out, k.Token)
 	}
 	return out
-}
-
-// Explain turns an error of the engine into one line for the user, adding
-// what to do about transport, TLS and authentication failures. Error texts
-// never contain secrets: the client scrubs the master key, and the module
-// masks everything else it registered.
-func Explain(err error) string {
-	if err == nil {
-		return ""
-	}
-	var (
-		re *litellm.RequestError
-		ae *litellm.APIError
-	)
-	switch {
-	case isValidation(err):
-		return err.Error()
-	case errors.As(err, &re) && re.NotTLS():
-		return fmt.Sprintf("%v; api_url says https but the server at that address answers plain HTTP: use http:// or the proxy's TLS port", err)
-	case errors.As(err, &re) && re.Certificate():
-		return fmt.Sprintf("%v; set ca_path to the CA bundle that signed the proxy's certificate, or validate_certs: false to skip verification", err)
-	case errors.As(err, &re) && re.TLS():
-		return fmt.Sprintf("%v; the TLS handshake with the proxy failed: check that api_url names the proxy's TLS address", err)
-	case errors.As(err, &re):
-		return fmt.Sprintf("%v; cannot reach the LiteLLM proxy: check api_url and that the proxy is up", err)
-	case errors.Is(err, litellm.ErrUnauthorized):
-		return fmt.Sprintf("%v; the proxy rejected the master key: check api_key (or LITELLM_MASTER_KEY)", err)
-	case errors.Is(err, litellm.ErrKeyPolicy):
-		return fmt.Sprintf("%v; the proxy's key generation policy (key_generation_settings.personal_key_generation: allowed_user_roles, required_params) refuses this personal key even for the master key: give what it requires, set team_id to create a team key instead, or ask the proxy's admin", err)
-	case errors.As(err, &ae) && ae.Status == 403:
-		return fmt.Sprintf("%v; the proxy (or a gateway in front of it) refused this request, although it accepted the master key", err)
-	}
-	return err.Error()
 }
 
 // Error kinds, reported as the result's error_kind so that a playbook can

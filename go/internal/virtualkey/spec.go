@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 )
 
 // States of a key.
@@ -35,41 +37,45 @@ const (
 // Spec is the desired state of one key. Nil fields are "not managed": they
 // are not sent on create (the proxy's default applies) and not compared.
 type Spec struct {
-	Alias               string
-	Key                 string    // a secret the caller already holds ("sk-..."), "" if none
-	Models              *[]string // empty list = all models
-	Duration            *string
-	MaxBudget           *float64
-	BudgetDuration      *string
-	UserID              *string
-	TeamID              *string
-	Metadata            map[string]any
-	TPMLimit            *int64
-	RPMLimit            *int64
-	MaxParallelRequests *int64
-	Blocked             *bool
+	Alias    string
+	Key      string    // a secret the caller already holds ("sk-..."), "" if none
+	Models   *[]string // empty list = all models
+	Duration *string
+	litellm.KeySettings
+	// SoftBudget is sent when the key is created only: LiteLLM keeps it in a
+	// budget row that key lists do not show, so existing keys are not
+	// compared or updated.
+	SoftBudget *float64
 }
 
-// Options are the settings shared by every key of a run.
+// Options are the settings shared by every key of a run. They have no
+// defaults here: the module's parameters (keymodule.Params) are their one
+// source, and Validate refuses empty values.
 type Options struct {
-	State            string // StatePresent (default) or StateAbsent
+	State            string // StatePresent or StateAbsent
 	Update           bool   // converge existing keys with /key/update
 	RefreshExpiry    bool   // also reset expires from Duration on existing keys
 	OnlyExisting     bool   // never create: a missing key is reported with WasMissing (create: false)
 	ValidateModels   bool   // compare models with what the proxy serves before writing
-	OnSecretUnknown  string // SecretKeep (default), SecretRegenerate or SecretFail
+	OnSecretUnknown  string // SecretKeep, SecretRegenerate or SecretFail
 	DerivationSecret string // HMAC secret for deterministic key secrets, "" = off
 	ForceDBDelete    bool
 	DatabaseURL      string
-	Parallel         int // bounded concurrency of bulk mode (default 8)
+	Parallel         int // bounded concurrency of bulk mode, at least 1
 	CheckMode        bool
 	DeletedBy        string // recorded in the audit row of a database delete
 }
 
 // ValidationError is an invalid input found before any request was sent.
-type ValidationError struct{ Msg string }
+// Err, when set, is the typed reason.
+type ValidationError struct {
+	Msg string
+	Err error
+}
 
 func (e *ValidationError) Error() string { return e.Msg }
+
+func (e *ValidationError) Unwrap() error { return e.Err }
 
 func invalid(format string, a ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, a...)}
@@ -155,6 +161,9 @@ func (s *Spec) Validate(state string) error {
 	if s.MaxBudget != nil && (*s.MaxBudget < 0 || math.IsNaN(*s.MaxBudget) || math.IsInf(*s.MaxBudget, 0)) {
 		return invalid("max_budget must be a non-negative number, got %v", *s.MaxBudget)
 	}
+	if s.SoftBudget != nil && (*s.SoftBudget < 0 || math.IsNaN(*s.SoftBudget) || math.IsInf(*s.SoftBudget, 0)) {
+		return invalid("soft_budget must be a non-negative number, got %v", *s.SoftBudget)
+	}
 	for name, v := range map[string]*int64{"tpm_limit": s.TPMLimit, "rpm_limit": s.RPMLimit, "max_parallel_requests": s.MaxParallelRequests} {
 		if v != nil && *v < 0 {
 			return invalid("%s must not be negative, got %d", name, *v)
@@ -173,40 +182,19 @@ func (s *Spec) Validate(state string) error {
 // Validate checks the run-wide settings.
 func (o *Options) Validate() error {
 	switch o.State {
-	case "", StatePresent, StateAbsent:
+	case StatePresent, StateAbsent:
 	default:
 		return invalid("state must be present or absent, got %q", o.State)
 	}
 	switch o.OnSecretUnknown {
-	case "", SecretKeep, SecretRegenerate, SecretFail:
+	case SecretKeep, SecretRegenerate, SecretFail:
 	default:
-		return invalid("on_secret_unknown must be keep, regenerate or fail, got %q", o.OnSecretUnknown)
+		return invalid("the policy for unknown secrets must be keep, regenerate or fail, got %q", o.OnSecretUnknown)
 	}
-	if o.Parallel < 0 {
+	if o.Parallel < 1 {
 		return invalid("parallel must be at least 1, got %d", o.Parallel)
 	}
 	return nil
-}
-
-func (o *Options) state() string {
-	if o.State == "" {
-		return StatePresent
-	}
-	return o.State
-}
-
-func (o *Options) onSecretUnknown() string {
-	if o.OnSecretUnknown == "" {
-		return SecretKeep
-	}
-	return o.OnSecretUnknown
-}
-
-func (o *Options) parallel() int {
-	if o.Parallel <= 0 {
-		return 8
-	}
-	return o.Parallel
 }
 
 // validateAll validates options and every spec, and rejects duplicate aliases.
@@ -220,7 +208,7 @@ func validateAll(o *Options, specs []Spec) error {
 	seen := make(map[string]int, len(specs))
 	var errs []error
 	for i := range specs {
-		if err := specs[i].Validate(o.state()); err != nil {
+		if err := specs[i].Validate(o.State); err != nil {
 			if len(specs) > 1 {
 				err = invalid("keys[%d]: %v", i, err)
 			}
