@@ -54,6 +54,44 @@ for path in sys.stdin.read().splitlines():
     if binary and path.startswith("plugins/modules/"):
         print(path + " validate-modules!skip # a built binary, not text: its docs are the sidecar .yml")
 ' >>"$ignore"
+# ansible-test reads every file under a top-level bin/ as a Python script (ansible-core's own layout),
+# whatever its extension; our bin/ holds the module binaries and their SHA256SUMS. Every test that
+# reads Python skips them: compile, pylint, pep8 and the code-smell tests whose extensions include
+# .py (read from ansible-test's own definitions, so a newer ansible-test's tests are covered too).
+if [ -d "$coll/bin" ]; then
+  smell=$(dirname "$("$py" -c 'import ansible_test, os; print(ansible_test.__file__)')")/_util/controller/sanity/code-smell
+  (cd "$coll" && find bin -type f | sort) | "$py" -c '
+import glob, json, os, sys
+smell, pyver = sys.argv[1:]
+tests = ["compile-" + pyver, "pylint", "pep8"]
+for f in sorted(glob.glob(os.path.join(smell, "*.json"))):
+    d = json.load(open(f))
+    # py2_compat tests only look at code that must run on Python 2; prefixed ones not at bin/
+    if ".py" in d.get("extensions", []) and not d.get("no_targets") and not d.get("py2_compat") \
+            and not d.get("prefixes"):
+        tests.append(os.path.basename(f)[:-5])
+for path in sys.stdin.read().split():
+    for t in tests:
+        print("%s %s!skip # a built module binary or its checksums, not Python (ansible-test reads bin/ as Python)" % (path, t))
+' "$smell" "$pyver" >>"$ignore"
+fi
+# make build writes plugins/modules/<m>.sh next to each sidecar: two comment lines for ansible-doc to
+# find the module by (tasks run it through the action plugin). A tarball carries them; they are
+# neither shell scripts nor modules of their own, and the sidecar they point to is validated.
+for anchor in "$coll"/plugins/modules/*.sh; do
+  [ -f "$anchor" ] && [ -f "${anchor%.sh}.yml" ] || continue
+  rel=plugins/modules/$(basename "$anchor")
+  printf '%s validate-modules!skip # a documentation anchor (comments only): the docs are %s\n' "$rel" "$(basename "${anchor%.sh}.yml")"
+  printf '%s shellcheck!skip # a documentation anchor (comments only), not a shell script\n' "$rel"
+done >>"$ignore"
+# An ignore entry must name a file that exists: a tarball leaves some test files out (build_ignore).
+"$py" - "$ignore" "$coll" <<'PY'
+import os, sys
+ignore, coll = sys.argv[1:]
+lines = [l for l in open(ignore).read().splitlines()
+         if not l.strip() or l.lstrip().startswith("#") or os.path.exists(os.path.join(coll, l.split()[0]))]
+open(ignore, "w").write("\n".join(lines) + "\n")
+PY
 
 # Tests that cannot run here, and why. Everything else runs.
 skips=()
