@@ -79,7 +79,7 @@ fi
 # find the module by (tasks run it through the action plugin). A tarball carries them; they are
 # neither shell scripts nor modules of their own, and the sidecar they point to is validated.
 for anchor in "$coll"/plugins/modules/*.sh; do
-  [ -f "$anchor" ] && [ -f "${anchor%.sh}.yml" ] || continue
+  if [ ! -f "$anchor" ] || [ ! -f "${anchor%.sh}.yml" ]; then continue; fi
   rel=plugins/modules/$(basename "$anchor")
   printf '%s validate-modules!skip # a documentation anchor (comments only): the docs are %s\n' "$rel" "$(basename "${anchor%.sh}.yml")"
   printf '%s shellcheck!skip # a documentation anchor (comments only), not a shell script\n' "$rel"
