@@ -35,6 +35,7 @@ func soakFaults(seed uint64) fakeserver.FaultSpec {
 // behind, a success the proxy's state contradicts. Failures are allowed:
 // they must only be true.
 func TestFaultSoak(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []struct {
 		name     string
 		cycles   int
@@ -50,6 +51,7 @@ func TestFaultSoak(t *testing.T) {
 			config: func(c *fakeserver.Config) { c.DisableCustomKeys = true }},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
 			var opts []envOption
 			if mode.config != nil {
 				opts = append(opts, withConfig(mode.config))
