@@ -32,14 +32,8 @@ const AliasPrefix = "virtkey-"
 // Params are the module's parameters (documented in
 // plugins/modules/litellm_key_info.yml).
 type Params struct {
-	APIURL        string  `ansible:"api_url" aliases:"litellm_url,url" required:"true"`
-	APIKey        string  `ansible:"api_key" aliases:"master_key,litellm_master_key" required:"true" no_log:"true" env:"LITELLM_MASTER_KEY"`
-	ValidateCerts bool    `ansible:"validate_certs" aliases:"verify_ssl" default:"true"`
-	CAPath        string  `ansible:"ca_path"`
-	Timeout       int     `ansible:"timeout" default:"30" validate:"min=1"`
-	Retries       int     `ansible:"retries" default:"3" validate:"min=0,max=20"`
-	RetryDelay    float64 `ansible:"retry_delay" default:"5" validate:"min=0"`
-	Parallel      int     `ansible:"parallel" default:"4" validate:"min=1,max=32"`
+	keymodule.Connection
+	Parallel int `ansible:"parallel" default:"4" validate:"min=1,max=32"`
 
 	KeyAlias     string   `ansible:"key_alias" aliases:"alias"`
 	AliasPrefix  string   `ansible:"alias_prefix"`
@@ -123,16 +117,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	if err != nil {
 		return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err
 	}
-	delay := time.Duration(p.RetryDelay * float64(time.Second))
-	opts := []litellm.Option{
-		litellm.WithAPIKey(p.APIKey),
-		litellm.WithTLS(p.ValidateCerts, p.CAPath),
-		litellm.WithTimeout(time.Duration(p.Timeout) * time.Second),
-		litellm.WithRetries(p.Retries),
-		litellm.WithRetryDelay(delay, max(litellm.DefaultMaxRetryWait, delay)),
-		litellm.WithUserAgent("rhpds.litellm_virtual_keys/" + Name),
-	}
-	client, err := litellm.New(p.APIURL, append(opts, d.ClientOptions...)...)
+	client, err := litellm.New(p.APIURL, append(p.ClientOptions(Name), d.ClientOptions...)...)
 	if err != nil {
 		return &failureResult{ErrorKind: virtualkey.ErrorValidation}, &virtualkey.ValidationError{Msg: "api_url: " + err.Error()}
 	}

@@ -44,9 +44,10 @@ type KeyItem struct {
 	KeySettings
 }
 
-// Params are the module's parameters (documented in
-// plugins/modules/litellm_key.yml).
-type Params struct {
+// Connection is how a module of the litellm action group reaches the proxy:
+// the parameters that module_defaults for group/rhpds.litellm_virtual_keys.litellm
+// set once for litellm_key and litellm_key_info alike.
+type Connection struct {
 	APIURL        string  `ansible:"api_url" aliases:"litellm_url,url" required:"true"`
 	APIKey        string  `ansible:"api_key" aliases:"master_key,litellm_master_key" required:"true" no_log:"true" env:"LITELLM_MASTER_KEY"`
 	ValidateCerts bool    `ansible:"validate_certs" aliases:"verify_ssl" default:"true"`
@@ -54,6 +55,26 @@ type Params struct {
 	Timeout       int     `ansible:"timeout" default:"30" validate:"min=1"`
 	Retries       int     `ansible:"retries" default:"3" validate:"min=0,max=20"`
 	RetryDelay    float64 `ansible:"retry_delay" default:"5" validate:"min=0"`
+}
+
+// ClientOptions are the client settings these parameters ask for; module
+// names the module in the User-Agent.
+func (c Connection) ClientOptions(module string) []litellm.Option {
+	delay := time.Duration(c.RetryDelay * float64(time.Second))
+	return []litellm.Option{
+		litellm.WithAPIKey(c.APIKey),
+		litellm.WithTLS(c.ValidateCerts, c.CAPath),
+		litellm.WithTimeout(time.Duration(c.Timeout) * time.Second),
+		litellm.WithRetries(c.Retries),
+		litellm.WithRetryDelay(delay, max(litellm.DefaultMaxRetryWait, delay)),
+		litellm.WithUserAgent("rhpds.litellm_virtual_keys/" + module),
+	}
+}
+
+// Params are the module's parameters (documented in
+// plugins/modules/litellm_key.yml).
+type Params struct {
+	Connection
 
 	KeyAlias string    `ansible:"key_alias" aliases:"alias"`
 	Keys     []KeyItem `ansible:"keys"`
@@ -158,16 +179,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 			return fail(fmt.Errorf("database_url: %w", err))
 		}
 	}
-	delay := time.Duration(p.RetryDelay * float64(time.Second))
-	opts := []litellm.Option{
-		litellm.WithAPIKey(p.APIKey),
-		litellm.WithTLS(p.ValidateCerts, p.CAPath),
-		litellm.WithTimeout(time.Duration(p.Timeout) * time.Second),
-		litellm.WithRetries(p.Retries),
-		litellm.WithRetryDelay(delay, max(litellm.DefaultMaxRetryWait, delay)),
-		litellm.WithUserAgent("rhpds.litellm_virtual_keys/" + Name),
-	}
-	client, err := litellm.New(p.APIURL, append(opts, d.ClientOptions...)...)
+	client, err := litellm.New(p.APIURL, append(p.ClientOptions(Name), d.ClientOptions...)...)
 	if err != nil {
 		return fail(fmt.Errorf("api_url: %w", err))
 	}
