@@ -12,10 +12,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${FAKE_LITELLM:?run me through tests/scripts/with-collection.sh}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/litellm-vk-it.XXXXXX")
-pids=()
+# shellcheck source=tests/integration/fakes.sh
+. "$here/fakes.sh"
 cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  stop_fakes
   if [ "${KEEP_WORK:-}" = 1 ]; then echo "integration work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -23,26 +23,12 @@ trap cleanup EXIT
 LITELLM_MASTER_KEY="sk-master-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export LITELLM_MASTER_KEY
 
-# start_fake NAME [ARGS...] -> sets $fake_url
-start_fake() {
-  local name=$1; shift
-  local out="$work/$name.out"
-  "$FAKE_LITELLM" --port 0 "$@" >"$out" 2>"$work/$name.err" &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    fake_url=$(head -n 1 "$out" 2>/dev/null)
-    case "$fake_url" in http://*) return 0 ;; esac
-    sleep 0.05
-  done
-  echo "fake-litellm ($name) did not start:" >&2; cat "$work/$name.err" >&2; exit 1
-}
-
 export FAKE_REQUEST_LOG="$work/requests.jsonl"
-start_fake memory --request-log "$FAKE_REQUEST_LOG"
-export LITELLM_URL=$fake_url
+start_fake "$work" memory --request-log "$FAKE_REQUEST_LOG"
+export LITELLM_URL=$url
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
-  start_fake postgres --database-url "$TEST_DATABASE_URL"
-  export LITELLM_PG_URL=$fake_url
+  start_fake "$work" postgres --database-url "$TEST_DATABASE_URL"
+  export LITELLM_PG_URL=$url
 fi
 
 cd "$here" || exit 1

@@ -1,20 +1,17 @@
 package keyinfo
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver"
+	"github.com/rhpds/litellm_virtual_keys/internal/fakeserver/fakeservertest"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,49 +22,18 @@ const master = "sk-info-test-master-key"
 // now is the fixed clock of the tests.
 var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
-// reqLog is a request log the fake can write to concurrently.
-type reqLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *reqLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// methods returns the methods of every logged request and clears the log.
-func (l *reqLog) methods() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	sc := bufio.NewScanner(&l.buf)
-	for sc.Scan() {
-		var line struct{ Method, Path string }
-		if json.Unmarshal(sc.Bytes(), &line) == nil {
-			out = append(out, line.Method+" "+line.Path)
-		}
-	}
-	l.buf.Reset()
-	return out
-}
-
 type fake struct {
 	store fakeserver.Store
 	url   string
-	log   *reqLog
+	log   *fakeservertest.RequestLog
 }
 
 func newFake(t testing.TB) *fake {
 	t.Helper()
 	store := fakeserver.NewMemoryStore()
-	log := &reqLog{}
-	srv, err := fakeserver.New(context.Background(), fakeserver.Config{MasterKey: master, Store: store, RequestLog: log})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); hs.Close() })
-	return &fake{store: store, url: hs.URL, log: log}
+	log := &fakeservertest.RequestLog{}
+	f := fakeservertest.Start(t, fakeserver.Config{MasterKey: master, Store: store, RequestLog: log})
+	return &fake{store: store, url: f.URL, log: log}
 }
 
 // row is a key to insert: alias, expiry relative to now (nil = never),
@@ -194,7 +160,7 @@ func TestSelection(t *testing.T) {
 			}
 			assert.EqualValues(t, scanned, totals["scanned"])
 			assert.EqualValues(t, 1, res["api_requests"], "one page")
-			assert.Equal(t, []string{"GET /key/list"}, f.log.methods())
+			assert.Equal(t, []string{"GET /key/list"}, f.log.Take())
 		})
 	}
 }
@@ -263,7 +229,7 @@ func TestBadInput(t *testing.T) {
 			msg, _ := res["msg"].(string)
 			assert.Contains(t, msg, tt.want)
 			assert.NotContains(t, msg, "\n")
-			assert.Empty(t, f.log.methods(), "no request")
+			assert.Empty(t, f.log.Take(), "no request")
 		})
 	}
 }
@@ -292,7 +258,7 @@ func TestPagesAndRequests(t *testing.T) {
 		assert.EqualValues(t, 4, res["pages"])
 		assert.EqualValues(t, 4, res["api_requests"], "ceil(350/100)")
 		assert.Len(t, res["keys"], 100)
-		for _, m := range f.log.methods() {
+		for _, m := range f.log.Take() {
 			assert.Equal(t, "GET /key/list", m)
 		}
 	}

@@ -22,7 +22,7 @@ func absent() Options {
 func TestDestroyThenDestroyAgain(t *testing.T) {
 	env := setup(t)
 	created := one(t, env.engine(defaults()), Spec{Alias: "virtkey-gone", Models: models("Docling")})
-	env.log.take()
+	env.log.Take()
 
 	o := absent()
 	o.CheckMode = true

@@ -50,7 +50,7 @@ func TestBulk100(t *testing.T) {
 		assert.Equal(t, specs[i].Key, *r.Key)
 		assert.Equal(t, RecoveredKnownKey, *r.SecretRecoveredBy)
 	}
-	env.log.take()
+	env.log.Take()
 
 	// Check-mode destroy writes nothing.
 	o := absent()

@@ -1,8 +1,6 @@
 package virtualkey
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -20,41 +18,13 @@ import (
 
 const master = "sk-fake-master-key-for-tests"
 
-// syncBuffer is a request log the fake can write to concurrently.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// requests returns "METHOD /path" of every logged request and clears the log.
-func (b *syncBuffer) take() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	sc := bufio.NewScanner(&b.buf)
-	for sc.Scan() {
-		var l struct{ Method, Path string }
-		if json.Unmarshal(sc.Bytes(), &l) == nil {
-			out = append(out, l.Method+" "+l.Path)
-		}
-	}
-	b.buf.Reset()
-	return out
-}
-
 // env is a fake proxy with its store, and a client for it.
 type env struct {
 	t      testing.TB
 	srv    *fakeserver.Server
 	store  fakeserver.Store
 	url    string
-	log    *syncBuffer
+	log    *fakeservertest.RequestLog
 	hc     *http.Client // shared, so that many engines do not pile up idle connections
 	warnMu sync.Mutex
 	warns  []string
@@ -68,7 +38,7 @@ func withStore(s fakeserver.Store) envOption { return func(c *fakeserver.Config)
 
 func setup(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	log := &syncBuffer{}
+	log := &fakeservertest.RequestLog{}
 	cfg := fakeserver.Config{MasterKey: master, Store: fakeserver.NewMemoryStore(), RequestLog: log}
 	for _, o := range opts {
 		o(&cfg)
@@ -132,7 +102,7 @@ func (e *env) get(token string) *fakeserver.Key {
 // writes returns the non-GET requests in the log (and clears it).
 func (e *env) writes() []string {
 	var out []string
-	for _, r := range e.log.take() {
+	for _, r := range e.log.Take() {
 		if !strings.HasPrefix(r, "GET ") {
 			out = append(out, r)
 		}

@@ -128,7 +128,7 @@ func TestOnSecretUnknown(t *testing.T) {
 	env := setup(t)
 	created := one(t, env.engine(defaults()), Spec{Alias: "virtkey-lost", Models: models("Docling"), KeySettings: litellm.KeySettings{MaxBudget: f64(3)}})
 	oldToken := *created.Token
-	env.log.take()
+	env.log.Take()
 
 	t.Run("keep", func(t *testing.T) {
 		e := env.engine(defaults())
@@ -181,7 +181,7 @@ func TestConverge(t *testing.T) {
 	spec := Spec{Alias: "virtkey-conv", Models: models("Docling"), Duration: strp("7d"), KeySettings: litellm.KeySettings{MaxBudget: f64(10),
 		Metadata: map[string]any{"a": 1, "keep": "x"}, TPMLimit: i64(100)}}
 	created := one(t, env.engine(defaults()), spec)
-	env.log.take()
+	env.log.Take()
 
 	spec2 := spec
 	spec2.Models = models("openai/mistral-7b-instruct", "Docling")
@@ -282,7 +282,7 @@ func TestModelValidation(t *testing.T) {
 	assert.Contains(t, err.Error(), "available: Docling, openai/*")
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Empty(t, env.tokens("virtkey-badmodel"))
-	env.log.take()
+	env.log.Take()
 
 	// Converging to an unknown model fails before writing too.
 	_, err = env.engine(defaults()).Run(context.Background(), []Spec{{Alias: "virtkey-wild", Models: models("nope")}})
@@ -398,7 +398,7 @@ func TestAuthAndReachabilityErrors(t *testing.T) {
 func TestCallerKeyOfAnotherAlias(t *testing.T) {
 	env := setup(t)
 	first := one(t, env.engine(defaults()), Spec{Alias: "virtkey-owner"})
-	env.log.take()
+	env.log.Take()
 	e := env.engine(defaults())
 	out, err := e.Run(context.Background(), []Spec{{Alias: "virtkey-thief", Key: *first.Key}})
 	require.Error(t, err)

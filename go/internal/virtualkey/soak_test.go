@@ -106,14 +106,14 @@ func TestFaultSoak(t *testing.T) {
 				for _, f := range env.srv.Faults().Faults {
 					fired += f.Fired
 				}
-				requests += len(env.log.take())
+				requests += len(env.log.Take())
 				// Without faults, a destroy leaves nothing: whatever remains leaked.
 				env.srv.SetFaults(fakeserver.FaultSpec{})
 				run(t, env.engine(absent()), Spec{Alias: alias})
 				if toks := env.tokens(alias); len(toks) > 0 {
 					leaked++
 				}
-				env.log.take()
+				env.log.Take()
 				env.takeWarnings()
 			}
 			t.Logf("%d cycles, %d requests, %d faults (%.0f %%): %d provisions and %d destroys succeeded, %d runs failed truthfully",

@@ -4,9 +4,12 @@
 package fakeservertest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,4 +77,35 @@ func PostgresStore(t testing.TB) (*fakeserver.PostgresStore, string) {
 	}
 	t.Cleanup(store.Close)
 	return store, dsn
+}
+
+// RequestLog is a Config.RequestLog that tests read back: the fake writes
+// one JSON line per request to it, concurrently.
+type RequestLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer for the fake.
+func (l *RequestLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// Take returns "METHOD /path" of every request logged since the last Take,
+// in order, and clears the log.
+func (l *RequestLog) Take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	sc := bufio.NewScanner(&l.buf)
+	for sc.Scan() {
+		var line struct{ Method, Path string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil {
+			out = append(out, line.Method+" "+line.Path)
+		}
+	}
+	l.buf.Reset()
+	return out
 }

@@ -13,21 +13,9 @@ binary="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys
 [ -x "$binary" ] || { echo "no installed module binary at $binary"; exit 1; }
 module="$TARGET_TMP/litellm_key"
 ln -sf "$binary" "$module"
-pids=()
-stop() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap stop EXIT
-
-start() {
-  local name=$1; shift
-  "$FAKE_LITELLM" --port 0 "$@" >"$TARGET_TMP/$name.out" 2>"$TARGET_TMP/$name.err" &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    url=$(head -n 1 "$TARGET_TMP/$name.out" 2>/dev/null || true)
-    case "$url" in http://*) return 0 ;; esac
-    sleep 0.05
-  done
-  echo "fake $name did not start" >&2; cat "$TARGET_TMP/$name.err" >&2; exit 1
-}
+. ../../fakes.sh
+url=   # set by start_fake
+trap stop_fakes EXIT
 
 # check URL ALIAS DIR: one key under ALIAS, and every successful result in DIR/*.json holds its secret.
 check() {
@@ -60,8 +48,8 @@ if failed:
 PY
 }
 
-start atomic; export atomic=$url
-start racy --racy-alias; racy=$url
+start_fake "$TARGET_TMP" atomic; export atomic=$url
+start_fake "$TARGET_TMP" racy --racy-alias; racy=$url
 for mode in atomic racy; do
   base=${!mode}
   dir="$TARGET_TMP/$mode"; mkdir -p "$dir"

@@ -8,28 +8,15 @@
 # server that is not a proxy. Nothing secret may appear in the output.
 set -euo pipefail
 : "${FAKE_LITELLM:?run me through tests/integration/run.sh}"
-pids=()
-stop() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap stop EXIT
-
-# start NAME ARGS... -> prints the fake's base URL
-start() {
-  local name=$1; shift
-  "$FAKE_LITELLM" --port 0 "$@" >"$TARGET_TMP/$name.out" 2>"$TARGET_TMP/$name.err" &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    url=$(head -n 1 "$TARGET_TMP/$name.out" 2>/dev/null || true)
-    case "$url" in http://*) return 0 ;; esac
-    sleep 0.05
-  done
-  echo "fake $name did not start" >&2; cat "$TARGET_TMP/$name.err" >&2; exit 1
-}
-start plain --request-log "$TARGET_TMP/plain.jsonl"; export TRUST_PLAIN=$url
-start nocustom --disable-custom-keys --request-log "$TARGET_TMP/nocustom.jsonl"; export TRUST_NOCUSTOM=$url
-start minlen --min-custom-key-length 16 --request-log "$TARGET_TMP/minlen.jsonl"; export TRUST_MINLEN=$url
+. ../../fakes.sh
+url=   # set by start_fake
+trap stop_fakes EXIT
+start_fake "$TARGET_TMP" plain --request-log "$TARGET_TMP/plain.jsonl"; export TRUST_PLAIN=$url
+start_fake "$TARGET_TMP" nocustom --disable-custom-keys --request-log "$TARGET_TMP/nocustom.jsonl"; export TRUST_NOCUSTOM=$url
+start_fake "$TARGET_TMP" minlen --min-custom-key-length 16 --request-log "$TARGET_TMP/minlen.jsonl"; export TRUST_MINLEN=$url
 
 python3 hostile.py "$TARGET_TMP/hostile.jsonl" >"$TARGET_TMP/hostile.out" 2>"$TARGET_TMP/hostile.err" &
-pids+=($!)
+fake_pids+=($!)
 for _ in $(seq 1 100); do [ -s "$TARGET_TMP/hostile.out" ] && break; sleep 0.05; done
 read -r TRUST_HOSTILE TRUST_TARGET <"$TARGET_TMP/hostile.out"
 export TRUST_HOSTILE TRUST_TARGET TRUST_LOGS=$TARGET_TMP
