@@ -106,6 +106,9 @@ func TestCoercion(t *testing.T) {
 		{"list from comma string", "models", "a, b,,c", "Models", []any{"a", "b", "c"}},
 		{"list from list", "models", []any{"x", 5}, "Models", []any{"x", "5"}},
 		{"list from number", "models", 5, "Models", []any{"5"}},
+		{"list from JSON text", "models", `["a", 5, "b,c"]`, "Models", []any{"a", "5", "b,c"}},
+		{"list from padded JSON text", "models", " \n[\"x\"] ", "Models", []any{"x"}},
+		{"empty list from JSON text", "models", "[]", "Models", []any{}},
 		{"dict from json string", "metadata", `{"a": 1, "b": "x"}`, "Metadata", map[string]any{"a": float64(1), "b": "x"}},
 		{"dict from k=v", "metadata", "a=1, b=two", "Metadata", map[string]any{"a": "1", "b": "two"}},
 		{"dict from dict", "metadata", map[string]any{"k": []any{"v"}}, "Metadata", map[string]any{"k": []any{"v"}}},
@@ -119,6 +122,28 @@ func TestCoercion(t *testing.T) {
 			assert.Equal(t, tt.want, p[tt.goKey])
 		})
 	}
+}
+
+// A list of sub-options given as JSON text (what `"{{ items | to_json }}"`
+// templates to) is parsed like the list itself: items checked, numbers kept
+// as given, the invocation echoing the items with their no_log values masked.
+func TestListOfSubOptionsFromJSONText(t *testing.T) {
+	text := `[{"key_alias": "a1", "key": "sk-json-text-secret-1", "metadata": {"n": 12345678901234567890}}, {"key_alias": "a2"}]`
+	res := run(t, map[string]any{"api_url": "http://h:1", "keys": text})
+	p := params(t, res)
+	keys := p["Keys"].([]any)
+	require.Len(t, keys, 2)
+	assert.Equal(t, "a1", keys[0].(map[string]any)["Alias"])
+	assert.Equal(t, map[string]any{"n": 12345678901234567890.0}, keys[0].(map[string]any)["Meta"])
+	inv := res["invocation"].(map[string]any)["module_args"].(map[string]any)
+	invKeys, ok := inv["keys"].([]any)
+	require.True(t, ok, "the invocation echoes the parsed list, not the text: %v", inv["keys"])
+	assert.Equal(t, NoLogPlaceholder, invKeys[0].(map[string]any)["key"])
+	assert.Equal(t, "a1", invKeys[0].(map[string]any)["key_alias"])
+
+	res = run(t, map[string]any{"api_url": "http://h:1", "keys": `[{"key_alias": "a1"}, {"key_alias": "a2", "nope": 1}]`})
+	assert.Equal(t, true, res["failed"])
+	assert.Contains(t, res["msg"], "Unsupported parameters for (litellm_key) module: nope found in keys[1].")
 }
 
 func TestBoolSpellingsTrue(t *testing.T) {
@@ -181,6 +206,10 @@ func TestErrors(t *testing.T) {
 		{"float from word", base(map[string]any{"max_budget": "lots"}), "argument 'max_budget' is of type str and we were unable to convert to float"},
 		{"dict from junk", base(map[string]any{"metadata": "{not json"}), "argument 'metadata' is of type str and we were unable to convert to dict"},
 		{"dict from pairs junk", base(map[string]any{"metadata": "novalue"}), "argument 'metadata' is of type str and we were unable to convert to dict: dictionary requested, could not parse JSON or key=value"},
+		{"list from broken JSON", base(map[string]any{"models": `["a", "b"`}), "argument 'models' is of type str and we were unable to convert to list: unable to parse the value as a JSON list"},
+		{"list from JSON with junk after it", base(map[string]any{"models": `["a"] ["b"]`}), "argument 'models' is of type str and we were unable to convert to list: unable to parse the value as a JSON list"},
+		{"list from a bracket word", base(map[string]any{"models": "[a,b]"}), "unable to parse the value as a JSON list"},
+		{"JSON list of sub-options, item not a dict", map[string]any{"api_url": "http://h:1", "keys": `["a"]`}, "Elements value for option 'keys' is of type str and we were unable to convert to dict"},
 		{"list from dict", base(map[string]any{"models": map[string]any{}}), "argument 'models' is of type dict and we were unable to convert to list"},
 		{"string from list", base(map[string]any{"state": []any{"present"}}), "argument 'state' is of type list and we were unable to convert to str"},
 		{"mutually exclusive", base(map[string]any{"keys": []any{map[string]any{"key_alias": "a"}}}), "parameters are mutually exclusive: key_alias|keys"},

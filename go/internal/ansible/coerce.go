@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -131,11 +132,17 @@ func toStr(v any) (string, bool, error) {
 
 // toList implements Ansible's list type: a list as is, a string split on
 // commas (items trimmed, empty ones dropped), a number as a one-item list.
+// One extension of ours: a string that starts with `[` is a JSON array (as
+// toDict takes a JSON object), so that a playbook can pass a large list as
+// `"{{ items | to_json }}"`, which ansible-core 2.14 does not parse back.
 func toList(v any) ([]any, error) {
 	switch t := v.(type) {
 	case []any:
 		return t, nil
 	case string:
+		if s := strings.TrimSpace(t); strings.HasPrefix(s, "[") {
+			return jsonList(s)
+		}
 		out := []any{}
 		for _, p := range strings.Split(t, ",") {
 			if p = strings.TrimSpace(p); p != "" {
@@ -148,6 +155,20 @@ func toList(v any) ([]any, error) {
 		return []any{s}, nil
 	}
 	return nil, fmt.Errorf("<class '%s'> cannot be converted to a list", pyType(v))
+}
+
+// jsonList decodes s as exactly one JSON array (numbers as json.Number, as
+// the args file is decoded); anything else is an error, never a comma split.
+func jsonList(s string) ([]any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var l []any
+	if err := dec.Decode(&l); err == nil && l != nil {
+		if _, err := dec.Token(); err == io.EOF {
+			return l, nil
+		}
+	}
+	return nil, errors.New("unable to parse the value as a JSON list")
 }
 
 // toDict implements Ansible's dict type: a dict as is, a JSON object in a

@@ -3,6 +3,7 @@ package ansible
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +31,7 @@ func FuzzExecute(f *testing.F) {
 
 // FuzzCoerce checks the coercion helpers never panic and are consistent.
 func FuzzCoerce(f *testing.F) {
-	for _, s := range []string{"yes", "0", "1.5", "a,b", `{"a":1}`, "k=v", "", " 7 "} {
+	for _, s := range []string{"yes", "0", "1.5", "a,b", `["a", 1]`, "[a", `{"a":1}`, "k=v", "", " 7 "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -42,8 +43,15 @@ func FuzzCoerce(f *testing.F) {
 		}
 		_, _ = toInt(s)
 		_, _ = toFloat(s)
-		if l, err := toList(s); err != nil || l == nil {
-			t.Fatalf("a string always converts to a list: %v", err)
+		l, err := toList(s)
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(s), "["):
+			var want []any
+			if (err == nil) != (json.Unmarshal([]byte(strings.TrimSpace(s)), &want) == nil && want != nil) {
+				t.Fatalf("JSON list %q: toList and encoding/json disagree (%v)", s, err)
+			}
+		case err != nil || l == nil:
+			t.Fatalf("a string that is no JSON list always converts to a list: %v", err)
 		}
 		_, _ = toDict(s)
 	})

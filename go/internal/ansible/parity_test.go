@@ -114,6 +114,7 @@ func TestMaskingParity(t *testing.T) {
 		{"falsy no_log value 0 is not a secret", `{"secret_int":0,"echo":[0,10]}`, []any{float64(0), float64(10)}},
 		{"zero inside a no_log list is a secret", `{"secret_list":[0],"echo":[0,10]}`, []any{NoLogPlaceholder, NoLogPlaceholder}},
 		{"items of a list given as a comma string", `{"secret_list":"alpha1,beta22","echo":["alpha1","xbeta22x"]}`, []any{NoLogPlaceholder, "x********x"}},
+		{"items of a list given as JSON text", `{"secret_list":"[\"alpha1\", \"beta22\"]","echo":["alpha1","xbeta22x"]}`, []any{NoLogPlaceholder, "x********x"}},
 		{"values of a dict given as k=v", `{"secret_dict":"user=bob9 pass=pw-77","echo":["pw-77","bob9"]}`, []any{NoLogPlaceholder, NoLogPlaceholder}},
 		{"no_log default", `{"echo":"d=default-s3cret"}`, "d=********"},
 		{"sub-option given as a string", `{"one":"name=n token=tok-one-5","echo":"tok-one-5"}`, NoLogPlaceholder},
