@@ -105,19 +105,37 @@ func (Params) Rules() ansible.Rules {
 	}
 }
 
+// Proxy is where the keys live, as users see it: Endpoint is api_url
+// normalised by litellm.NormalizeURL (no trailing slashes, no trailing /v1),
+// BaseURL is Endpoint + "/v1", the OpenAI-compatible base URL.
+type Proxy struct {
+	Endpoint string `json:"endpoint"`
+	BaseURL  string `json:"base_url"`
+}
+
+func proxyOf(c *litellm.Client) Proxy {
+	return Proxy{Endpoint: c.BaseURL(), BaseURL: c.BaseURL() + "/v1"}
+}
+
 // SingleResult is the result for key_alias: the key's record plus the
-// number of HTTP requests sent.
+// number of HTTP requests sent, the proxy, and the summary (a failure
+// replaces Msg, and the record's msg, with its error).
 type SingleResult struct {
 	*virtualkey.KeyResult
-	APIRequests int64 `json:"api_requests"`
+	Proxy
+	Msg         string `json:"msg"`
+	APIRequests int64  `json:"api_requests"`
 }
 
 // failureResult is the result of a run that failed before any key had an
-// outcome (invalid input, lookup failure).
+// outcome (invalid input, lookup failure). It names the proxy once api_url
+// was accepted.
 type failureResult struct {
 	Changed     bool   `json:"changed"`
 	APIRequests int64  `json:"api_requests"`
 	ErrorKind   string `json:"error_kind"`
+	Endpoint    string `json:"endpoint,omitempty"`
+	BaseURL     string `json:"base_url,omitempty"`
 }
 
 // BulkDiff is one entry of Ansible's list form of `diff`.
@@ -131,7 +149,9 @@ type BulkDiff struct {
 // BulkResult is the result for keys: one record per item, in order, with
 // totals.
 type BulkResult struct {
-	Changed     bool                    `json:"changed"`
+	Changed bool   `json:"changed"`
+	Msg     string `json:"msg"` // the summary; a failure replaces it with its error
+	Proxy
 	Keys        []*virtualkey.KeyResult `json:"keys"`
 	Totals      virtualkey.Totals       `json:"totals"`
 	APIRequests int64                   `json:"api_requests"`
@@ -183,6 +203,11 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	if err != nil {
 		return fail(fmt.Errorf("api_url: %w", err))
 	}
+	if m.IsSet("keys") && len(p.Keys) == 0 {
+		// An empty list of keys (a lab without users) asks for nothing.
+		return &BulkResult{Msg: virtualkey.Summary(nil, p.State, m.CheckMode()), Proxy: proxyOf(client),
+			Keys: []*virtualkey.KeyResult{}, Totals: virtualkey.Totals{}}, nil
+	}
 	force := d.ForceDelete
 	if force == nil {
 		force = tokendb.Delete
@@ -203,13 +228,16 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	out, runErr := eng.Run(ctx, specs)
 	if out == nil {
 		// Nothing was attempted per key: invalid input or a failed lookup.
-		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr)},
+		proxy := proxyOf(client)
+		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr),
+				Endpoint: proxy.Endpoint, BaseURL: proxy.BaseURL},
 			errors.New(Explain(runErr))
 	}
+	msg := virtualkey.Summary(out.Keys, p.State, m.CheckMode())
 	if len(p.Keys) == 0 {
-		return &SingleResult{KeyResult: out.Keys[0], APIRequests: client.Requests()}, runErr
+		return &SingleResult{KeyResult: out.Keys[0], Proxy: proxyOf(client), Msg: msg, APIRequests: client.Requests()}, runErr
 	}
-	res := &BulkResult{Changed: out.Changed, Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
+	res := &BulkResult{Changed: out.Changed, Msg: msg, Proxy: proxyOf(client), Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
 	for _, r := range out.Keys {
 		if r.Failed {
 			res.ErrorKind = r.ErrorKind // the first failure's kind stands for the run
