@@ -113,8 +113,13 @@ type Proxy struct {
 	BaseURL  string `json:"base_url"`
 }
 
-func proxyOf(c *litellm.Client) Proxy {
-	return Proxy{Endpoint: c.BaseURL(), BaseURL: c.BaseURL() + "/v1"}
+// proxyOf is the proxy api_url names, nil when api_url is refused.
+func proxyOf(apiURL string) *Proxy {
+	u, err := litellm.NormalizeURL(apiURL)
+	if err != nil {
+		return nil
+	}
+	return &Proxy{Endpoint: u.String(), BaseURL: u.String() + "/v1"}
 }
 
 // SingleResult is the result for key_alias: the key's record plus the
@@ -128,14 +133,13 @@ type SingleResult struct {
 }
 
 // failureResult is the result of a run that failed before any key had an
-// outcome (invalid input, lookup failure). It names the proxy once api_url
-// was accepted.
+// outcome (invalid input, lookup failure). It names the proxy when api_url
+// is valid.
 type failureResult struct {
 	Changed     bool   `json:"changed"`
 	APIRequests int64  `json:"api_requests"`
 	ErrorKind   string `json:"error_kind"`
-	Endpoint    string `json:"endpoint,omitempty"`
-	BaseURL     string `json:"base_url,omitempty"`
+	*Proxy             // nil when api_url is invalid
 }
 
 // BulkDiff is one entry of Ansible's list form of `diff`.
@@ -149,9 +153,9 @@ type BulkDiff struct {
 // BulkResult is the result for keys: one record per item, in order, with
 // totals.
 type BulkResult struct {
-	Changed bool   `json:"changed"`
-	Msg     string `json:"msg"` // the summary; a failure replaces it with its error
 	Proxy
+	Changed     bool                    `json:"changed"`
+	Msg         string                  `json:"msg"` // the summary; a failure replaces it with its error
 	Keys        []*virtualkey.KeyResult `json:"keys"`
 	Totals      virtualkey.Totals       `json:"totals"`
 	APIRequests int64                   `json:"api_requests"`
@@ -188,7 +192,10 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		}
 		m.AddSecret(u.User.String())
 	}
-	fail := func(err error) (any, error) { return &failureResult{ErrorKind: virtualkey.ErrorValidation}, err }
+	proxy := proxyOf(p.APIURL) // non-nil once litellm.New accepted api_url below
+	fail := func(err error) (any, error) {
+		return &failureResult{ErrorKind: virtualkey.ErrorValidation, Proxy: proxy}, err
+	}
 	specs, err := p.specs(m)
 	if err != nil {
 		return fail(err)
@@ -205,7 +212,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	}
 	if m.IsSet("keys") && len(p.Keys) == 0 {
 		// An empty list of keys (a lab without users) asks for nothing.
-		return &BulkResult{Msg: virtualkey.Summary(nil, p.State, m.CheckMode()), Proxy: proxyOf(client),
+		return &BulkResult{Msg: virtualkey.Summary(nil, p.State, m.CheckMode()), Proxy: *proxy,
 			Keys: []*virtualkey.KeyResult{}, Totals: virtualkey.Totals{}}, nil
 	}
 	force := d.ForceDelete
@@ -228,16 +235,14 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	out, runErr := eng.Run(ctx, specs)
 	if out == nil {
 		// Nothing was attempted per key: invalid input or a failed lookup.
-		proxy := proxyOf(client)
-		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr),
-				Endpoint: proxy.Endpoint, BaseURL: proxy.BaseURL},
+		return &failureResult{APIRequests: client.Requests(), ErrorKind: virtualkey.ErrorKind(runErr), Proxy: proxy},
 			errors.New(Explain(runErr))
 	}
 	msg := virtualkey.Summary(out.Keys, p.State, m.CheckMode())
 	if len(p.Keys) == 0 {
-		return &SingleResult{KeyResult: out.Keys[0], Proxy: proxyOf(client), Msg: msg, APIRequests: client.Requests()}, runErr
+		return &SingleResult{KeyResult: out.Keys[0], Proxy: *proxy, Msg: msg, APIRequests: client.Requests()}, runErr
 	}
-	res := &BulkResult{Changed: out.Changed, Msg: msg, Proxy: proxyOf(client), Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
+	res := &BulkResult{Changed: out.Changed, Msg: msg, Proxy: *proxy, Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
 	for _, r := range out.Keys {
 		if r.Failed {
 			res.ErrorKind = r.ErrorKind // the first failure's kind stands for the run

@@ -2,6 +2,7 @@ package keymodule
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,9 +102,19 @@ func TestModuleEndpoint(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:1", res["endpoint"])
 	assert.Equal(t, "http://127.0.0.1:1/v1", res["base_url"])
 
-	_, res = execute(t, map[string]any{"api_url": "not a url", "api_key": master, "key_alias": "ok-1"})
+	_, res = execute(t, base(f, map[string]any{"key_alias": "bad alias!"}))
 	require.Equal(t, true, res["failed"])
-	assert.NotContains(t, res, "endpoint", "an api_url that was refused is no endpoint")
+	assert.Equal(t, "validation", res["error_kind"])
+	assert.Equal(t, f.url, res["endpoint"], "invalid parameters other than api_url")
+	assert.Equal(t, f.url+"/v1", res["base_url"])
+
+	for _, u := range []string{"not a url", strings.Replace(f.url, "http://", "http://admin:hunter2@", 1)} {
+		raw, res := execute(t, map[string]any{"api_url": u, "api_key": master, "key_alias": "ok-1"})
+		require.Equal(t, true, res["failed"])
+		assert.NotContains(t, res, "endpoint", "an api_url that was refused is no endpoint")
+		assert.NotContains(t, res, "base_url")
+		assert.NotContains(t, raw, "hunter2")
+	}
 }
 
 // TestModuleKeysAsJSONText: keys given as JSON text (`"{{ specs | to_json }}"`)
