@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: MIT
 """Controller shim of rhpds.litellm_virtual_keys.agnosticd_user_info.
 
-Resolves ``action`` and ``output_dir`` from play variables exactly like AgnosticD, runs the Go module
+Resolves ``action`` and ``output_dir`` from play variables exactly like AgnosticD (the rules are in
+plugins/plugin_utils/agnosticd.py, shared with the lookup agnosticd_user_data), runs the Go module
 binary for the controller's platform (plugins/plugin_utils/gomodule.py) on the controller, whatever
 host the play targets, and prints the result like ``debug``.
 All file logic lives in the Go module (go/internal/userinfo).
@@ -16,6 +17,7 @@ import json
 
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.action import ActionBase
+from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.agnosticd import resolve_action, resolve_output_dir
 from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.gomodule import BinaryError, binary_for, controller_platform, run_local
 
 MODULE = 'rhpds.litellm_virtual_keys.agnosticd_user_info'
@@ -26,14 +28,6 @@ VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'users', 'data_prefix', '
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
-    def _first(self, *candidates):
-        """The first candidate that templates to a non-empty value (AgnosticD: empty values fall through)."""
-        for value in candidates:
-            value = self._templar.template(value)
-            if value:
-                return to_text(value)
-        return None
-
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -42,18 +36,9 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='Invalid options for agnosticd_user_info: %s' % ','.join(bad))
             return result
 
-        localhost = {}
-        try:
-            localhost = task_vars.get('hostvars', {}).get('localhost') or {}
-            localhost = {k: localhost.get(k) for k in ('output_dir', 'ACTION')}
-        except Exception:  # hostvars without a localhost entry
-            localhost = {}
         args = dict(self._task.args)
-        args['output_dir'] = self._first(args.get('output_dir'), task_vars.get('output_dir'), localhost.get('output_dir'),
-                                         task_vars.get('playbook_dir'), '.')
-        # Only an undefined ACTION falls through to localhost's: an empty one means provision.
-        action = task_vars.get('ACTION') if 'ACTION' in task_vars else localhost.get('ACTION')
-        args['action'] = self._first(args.get('action'), action, 'provision')
+        args['output_dir'] = resolve_output_dir(task_vars, self._templar, args.get('output_dir'))
+        args['action'] = resolve_action(task_vars, self._templar, args.get('action'))
         args.update(_ansible_check_mode=bool(self._task.check_mode), _ansible_diff=bool(self._task.diff),
                     _ansible_no_log=bool(self._play_context.no_log), _ansible_module_name='agnosticd_user_info')
 
