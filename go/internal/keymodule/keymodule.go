@@ -78,8 +78,10 @@ type Params struct {
 
 	KeyAlias string    `ansible:"key_alias" aliases:"alias"`
 	Keys     []KeyItem `ansible:"keys"`
-	Parallel int       `ansible:"parallel" default:"8" validate:"min=1,max=64"`
-	State    string    `ansible:"state" default:"present" choices:"present,absent"`
+	// RecordFields are the fields of each record of keys to return (all when empty).
+	RecordFields []string `ansible:"record_fields"`
+	Parallel     int      `ansible:"parallel" default:"8" validate:"min=1,max=64"`
+	State        string   `ansible:"state" default:"present" choices:"present,absent"`
 
 	KeySettings
 	ValidateModels bool `ansible:"validate_models" default:"true"`
@@ -154,13 +156,13 @@ type BulkDiff struct {
 // totals.
 type BulkResult struct {
 	Proxy
-	Changed     bool                    `json:"changed"`
-	Msg         string                  `json:"msg"` // the summary; a failure replaces it with its error
-	Keys        []*virtualkey.KeyResult `json:"keys"`
-	Totals      virtualkey.Totals       `json:"totals"`
-	APIRequests int64                   `json:"api_requests"`
-	ErrorKind   string                  `json:"error_kind,omitempty"`
-	Diff        []BulkDiff              `json:"diff,omitempty"`
+	Changed     bool              `json:"changed"`
+	Msg         string            `json:"msg"`  // the summary; a failure replaces it with its error
+	Keys        any               `json:"keys"` // []*virtualkey.KeyResult, or projected by record_fields
+	Totals      virtualkey.Totals `json:"totals"`
+	APIRequests int64             `json:"api_requests"`
+	ErrorKind   string            `json:"error_kind,omitempty"`
+	Diff        []BulkDiff        `json:"diff,omitempty"`
 }
 
 // Deps are what Run needs from outside: tests swap them.
@@ -195,6 +197,9 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	proxy := proxyOf(p.APIURL) // non-nil once litellm.New accepted api_url below
 	fail := func(err error) (any, error) {
 		return &failureResult{ErrorKind: virtualkey.ErrorValidation, Proxy: proxy}, err
+	}
+	if err := p.checkRecordFields(m.IsSet("keys")); err != nil {
+		return fail(err)
 	}
 	specs, err := p.specs(m)
 	if err != nil {
@@ -256,6 +261,13 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 			}
 			r.Diff = nil
 		}
+	}
+	if len(p.RecordFields) > 0 {
+		records, err := project(out.Keys, p.RecordFields)
+		if err != nil {
+			return res, err
+		}
+		res.Keys = records
 	}
 	return res, runErr
 }
