@@ -2,10 +2,12 @@ package userinfo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 )
@@ -67,6 +69,16 @@ type FileDiff struct {
 // Run is the module's logic for the ansible runtime.
 func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	fail := func(err error) (any, error) { return &Result{Error: err.Error()}, err }
+	usersOrder := m.KeyOrder("users")
+	for _, o := range []struct {
+		name  string
+		value *any
+		order *[]string
+	}{{"data", &p.Data, nil}, {"users", &p.Users, &usersOrder}} {
+		if err := fromJSONText(o.name, o.value, o.order); err != nil {
+			return fail(err)
+		}
+	}
 	msg, err := newText("msg", p.Msg, truthy(p.User), false)
 	if err != nil {
 		return fail(err)
@@ -81,7 +93,7 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	reqs := []Request{top}
 	var count *int
 	if p.Users != nil {
-		entries, err := usersRequests(m, p, top)
+		entries, err := usersRequests(usersOrder, p, top)
 		if err != nil {
 			return fail(err)
 		}
@@ -126,15 +138,37 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	return res, nil
 }
 
+// fromJSONText decodes a data or users value given as JSON text (a string
+// that starts with "{", as `{{ x | to_json }}` gives it; ours only, AgnosticD
+// takes mappings only) into the mapping it holds, and sets *order to the
+// text's key order when order is not nil. Any other value is left as is.
+func fromJSONText(name string, v *any, order *[]string) error {
+	s, ok := (*v).(string)
+	if !ok || !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		return fmt.Errorf("%s: unable to parse the value as a JSON dictionary", name)
+	}
+	*v = m
+	if order != nil {
+		*order = ansible.TextKeyOrder(s)
+	}
+	return nil
+}
+
 // usersRequests turns `users` into one request per user, in the order the task
 // wrote them: `user: <name>` with that entry's msg, data and body, and the
 // call's data_prefix, output_dir and action.
-func usersRequests(m *ansible.Module, p *Params, top Request) ([]Request, error) {
+func usersRequests(order []string, p *Params, top Request) ([]Request, error) {
 	users, ok := p.Users.(map[string]any)
 	if !ok {
 		return nil, errors.New("users must be a mapping of user name to {msg, data, body}")
 	}
-	order := slices.DeleteFunc(m.KeyOrder("users"), func(k string) bool { _, ok := users[k]; return !ok })
+	order = slices.DeleteFunc(slices.Clone(order), func(k string) bool { _, ok := users[k]; return !ok })
 	if len(order) != len(users) { // not from an args file (a Go caller)
 		order = slices.Sorted(maps.Keys(users))
 	}

@@ -97,3 +97,42 @@ func TestUsersDataFileFails(t *testing.T) {
 	assert.Equal(t, "---\na: 1\n---\nb: 2\n", readFile(t, p))
 	assert.Equal(t, "---\n- \"m\"\n", readFile(t, filepath.Join(dir, "provision-user-info.yaml")))
 }
+
+// TestJSONText: data and users given as JSON text (`{{ x | to_json }}`, which
+// Ansible passes on without parsing it back) write exactly what the same
+// mappings write, users in the text's order; broken text fails, naming the
+// parameter, before anything is written.
+func TestJSONText(t *testing.T) {
+	t.Parallel()
+	text, mapping := t.TempDir(), t.TempDir()
+	users := `{"user10": {"data": {"k": 10}}, "user2": {"data": {"k": 2, "f": 1.5}}, "user1": {"msg": "hi"}}`
+	data := `{"lab": "x", "n": 3}`
+	quoted := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	r := execModuleJSON(t, withOutputDir(t, `{"msg": "top", "data": `+quoted(data)+`, "users": `+quoted(users)+`}`, text))
+	require.NotContains(t, r, "failed", r)
+	assert.Equal(t, json.Number("3"), r["user_count"])
+	assert.Equal(t, map[string]any{"lab": "x", "n": json.Number("3")}, r["data"], "the result echoes the mapping, not the text")
+	r = execModuleJSON(t, withOutputDir(t, `{"msg": "top", "data": `+data+`, "users": `+users+`}`, mapping))
+	require.NotContains(t, r, "failed", r)
+	for _, f := range []string{"provision-user-data.yaml", "provision-user-info.yaml"} {
+		assert.Equal(t, readFile(t, filepath.Join(mapping, f)), readFile(t, filepath.Join(text, f)), f)
+	}
+	got := readFile(t, filepath.Join(text, "provision-user-data.yaml"))
+	assert.Less(t, strings.Index(got, "user10:"), strings.Index(got, "user2:"), got)
+	assert.Less(t, strings.Index(got, "user2:"), strings.Index(got, "user1:"), got)
+
+	for _, tt := range []struct{ name, args, want string }{
+		{"broken data", `{"data": "{\"a\": "}`, "data: unable to parse the value as a JSON dictionary"},
+		{"trailing text", `{"data": "{\"a\": 1} x"}`, "data: unable to parse the value as a JSON dictionary"},
+		{"broken users", `{"users": "{\"u\": {]"}`, "users: unable to parse the value as a JSON dictionary"},
+		{"users text of a list", `{"users": "[1]"}`, "users must be a mapping of user name to {msg, data, body}"},
+		{"data text that is not JSON", `{"data": "a=1"}`, "data must be a dictionary of name/value pairs"},
+	} {
+		dir := t.TempDir()
+		res := execModuleJSON(t, withOutputDir(t, tt.args, dir))
+		assert.Equal(t, true, res["failed"], tt.name)
+		assert.Equal(t, tt.want, res["msg"], tt.name)
+		entries, _ := os.ReadDir(dir)
+		assert.Empty(t, entries, "%s: nothing written", tt.name)
+	}
+}
