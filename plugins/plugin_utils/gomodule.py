@@ -130,7 +130,7 @@ class GoModuleAction(ActionBase):
     """Action plugin of a Go module of this collection; subclasses set MODULE."""
 
     MODULE = None
-    TRANSFERS_FILES = True
+    TRANSFERS_FILES = False  # a local run needs no temporary directory; _run_remote makes its own
 
     def _parse_result(self, res):
         # Binary modules speak the 'legacy' JSON profile, the one ansible-core 2.19 gives every
