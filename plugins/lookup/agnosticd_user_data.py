@@ -151,7 +151,7 @@ def load_user_data(path):
         with open(path, 'rb') as fh:
             data = yaml.load(fh, Loader=_LOADER)
     except (IOError, OSError) as e:
-        if e.errno == errno.ENOENT:
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):  # no file there (also under a file)
             return None
         raise AnsibleLookupError('%s: cannot read %s: %s' % (NAME, path, to_native(e.strerror or e)))
     except yaml.YAMLError as e:
