@@ -53,3 +53,19 @@ key=$(sed -n 's/^litellm_virtual_key: "\(.*\)"$/\1/p' "$TARGET_TMP/single/provis
 grep -qF "\"user.info: LiteLLM Virtual Key: $key\"" "$TARGET_TMP/single.log" || fail "the key is not in the user-info message"
 dest -e "guid=${g}s" -e "output_dir=$TARGET_TMP/single" >/dev/null 2>&1 || fail "single-user destroy"
 echo "ok: single user: the key once, in the user-info messages"
+
+# --- the user info cannot be written: the run fails, saying why in one readable line, no key shown
+touch "$TARGET_TMP/not-a-dir"
+if prov -e "guid=${g}f" -e num_users=3 -e "output_dir=$TARGET_TMP/not-a-dir" >"$TARGET_TMP/nowrite.log" 2>&1; then
+  fail "provision into an output_dir that is a file should fail"
+fi
+grep -q "ocp4_workload_litellm_virtual_keys: publishing the user info failed: .*not-a-dir" "$TARGET_TMP/nowrite.log" \
+  || { tail -20 "$TARGET_TMP/nowrite.log"; fail "the failure does not say the user info could not be written"; }
+[ "$(keys_in "$TARGET_TMP/nowrite.log")" = 0 ] || fail "the failed run printed virtual keys"
+touch "$TARGET_TMP/not-a-dir-d"
+if dest -e "guid=${g}f" -e num_users=3 -e "output_dir=$TARGET_TMP/not-a-dir-d" >"$TARGET_TMP/nowrite-d.log" 2>&1; then
+  fail "destroy into an output_dir that is a file should fail"
+fi
+grep -q "ocp4_workload_litellm_virtual_keys: recording the spend in the user data failed: .*not-a-dir-d" "$TARGET_TMP/nowrite-d.log" \
+  || { tail -20 "$TARGET_TMP/nowrite-d.log"; fail "the destroy failure does not say the user data could not be written"; }
+echo "ok: user info that cannot be written fails the run, saying so"
