@@ -55,6 +55,7 @@ type Module struct {
 	secrets      map[string]struct{}
 	warnings     []string
 	deprecations []Deprecation
+	abbreviated  map[string]any // parameter -> what invocation shows instead of its value
 }
 
 // Name returns the module's name, as Ansible called it.
@@ -67,6 +68,18 @@ func (m *Module) CheckMode() bool { return m.checkMode }
 // DiffMode reports whether the task runs with --diff; only then is a result's
 // `diff` field returned.
 func (m *Module) DiffMode() bool { return m.diffMode }
+
+// AbbreviateInvocation makes invocation.module_args show v instead of the
+// value of parameter name: for a large value whose echo nobody reads and the
+// controller pays for (Ansible wraps and copies every value of a result).
+func (m *Module) AbbreviateInvocation(name string, v any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.abbreviated == nil {
+		m.abbreviated = map[string]any{}
+	}
+	m.abbreviated[name] = v
+}
 
 // Verbosity returns the number of -v flags given to ansible-playbook.
 func (m *Module) Verbosity() int { return m.verbosity }
@@ -255,6 +268,13 @@ func (m *Module) finish(res map[string]any, invocation map[string]any) []byte {
 	}
 	m.mu.Unlock()
 	if invocation != nil {
+		m.mu.Lock()
+		for name, v := range m.abbreviated {
+			if _, ok := invocation[name]; ok {
+				invocation[name] = v
+			}
+		}
+		m.mu.Unlock()
 		res["invocation"] = map[string]any{"module_args": invocation}
 	}
 	masked := newMasker(m.secretList()).value(normalize(res))

@@ -1,6 +1,7 @@
 package keymodule
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
@@ -79,4 +80,28 @@ func keysOf(m map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestInvocationAbbreviated: more than echoedKeys keys are not echoed in
+// invocation (their records are in keys); up to echoedKeys they are.
+func TestInvocationAbbreviated(t *testing.T) {
+	f := newFake(t, nil)
+	keys := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = map[string]any{"key_alias": fmt.Sprintf("virtkey-inv%d-user%d", n, i+1)}
+		}
+		return out
+	}
+	_, res := execute(t, base(f, map[string]any{"keys": keys(echoedKeys), "validate_models": false}))
+	require.NotContains(t, res, "failed")
+	inv := res["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Len(t, inv["keys"], echoedKeys)
+
+	_, res = execute(t, base(f, map[string]any{"keys": keys(echoedKeys + 1), "validate_models": false}))
+	require.NotContains(t, res, "failed")
+	inv = res["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Equal(t, fmt.Sprintf("%d keys, not echoed (more than %d); their records are in keys", echoedKeys+1, echoedKeys), inv["keys"])
+	assert.Len(t, res["keys"], echoedKeys+1)
+	assert.Equal(t, f.url+"/v1/", inv["api_url"], "the other parameters are echoed as ever")
 }

@@ -23,6 +23,11 @@ import (
 // Name is the module's name.
 const Name = "litellm_key"
 
+// echoedKeys is the most items of keys that invocation.module_args echoes:
+// beyond it, the echo of every spec (with every sub-option) outweighs the
+// records and costs the controller time (docs/role-performance.md).
+const echoedKeys = 20
+
 // deletedBy is recorded in the audit row of a database delete.
 const deletedBy = "rhpds.litellm_virtual_keys.litellm_key"
 
@@ -204,6 +209,9 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	specs, err := p.specs(m)
 	if err != nil {
 		return fail(err)
+	}
+	if len(p.Keys) > echoedKeys {
+		m.AbbreviateInvocation("keys", fmt.Sprintf("%d keys, not echoed (more than %d); their records are in keys", len(p.Keys), echoedKeys))
 	}
 	derivation := p.derivationSecret()
 	if p.ForceDBDelete && p.State == virtualkey.StateAbsent && p.DatabaseURL != "" {

@@ -12,6 +12,10 @@ import (
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 )
 
+// echoedEntries is the most users that invocation.module_args echoes (and a
+// fifth of the most data entries).
+const echoedEntries = 20
+
 // ModuleName is the module's short name.
 const ModuleName = "agnosticd_user_info"
 
@@ -78,6 +82,15 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 		if err := fromJSONText(o.name, o.value, o.order); err != nil {
 			return fail(err)
 		}
+	}
+	// A lab's users (and its lab-wide data, with every user's flat entries) are not echoed in
+	// invocation beyond echoedEntries: nobody reads them there, and the controller pays for
+	// every value of a result.
+	if users, ok := p.Users.(map[string]any); ok && len(users) > echoedEntries {
+		m.AbbreviateInvocation("users", fmt.Sprintf("%d users, not echoed (more than %d)", len(users), echoedEntries))
+	}
+	if data, ok := p.Data.(map[string]any); ok && len(data) > echoedEntries*5 {
+		m.AbbreviateInvocation("data", fmt.Sprintf("%d entries, not echoed (more than %d)", len(data), echoedEntries*5))
 	}
 	msg, err := newText("msg", p.Msg, truthy(p.User), false)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -135,4 +136,26 @@ func TestJSONText(t *testing.T) {
 		entries, _ := os.ReadDir(dir)
 		assert.Empty(t, entries, "%s: nothing written", tt.name)
 	}
+}
+
+// TestInvocationAbbreviated: a large lab's users and data are not echoed in
+// invocation; a small one's are.
+func TestInvocationAbbreviated(t *testing.T) {
+	t.Parallel()
+	users := map[string]any{}
+	data := map[string]any{}
+	for i := 1; i <= 101; i++ {
+		users["user"+strconv.Itoa(i)] = map[string]any{"data": map[string]any{"k": i}}
+		data["litellm_user"+strconv.Itoa(i)+"_key"] = i
+	}
+	r := execModule(t, map[string]any{"output_dir": t.TempDir(), "users": users, "data": data})
+	require.NotContains(t, r, "failed", r)
+	inv := r["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Equal(t, "101 users, not echoed (more than 20)", inv["users"])
+	assert.Equal(t, "101 entries, not echoed (more than 100)", inv["data"])
+
+	r = execModule(t, map[string]any{"output_dir": t.TempDir(), "users": map[string]any{"u": map[string]any{}}, "data": map[string]any{"a": 1}})
+	inv = r["invocation"].(map[string]any)["module_args"].(map[string]any)
+	assert.Equal(t, map[string]any{"u": map[string]any{}}, inv["users"])
+	assert.Equal(t, map[string]any{"a": json.Number("1")}, inv["data"])
 }
