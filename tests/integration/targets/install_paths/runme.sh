@@ -107,8 +107,12 @@ sed 's/^/    /' "$tmp/release.log" | grep 'release '
 [ "$(git -C "$clone" cat-file -t "$version")" = tag ] || { echo "make release made no annotated tag $version"; exit 1; }
 [ "$(git -C "$clone" rev-parse "$version^{commit}^")" = "$(git -C "$clone" rev-parse HEAD)" ] \
   || { echo "the release commit is not a child of HEAD"; exit 1; }
-git -C "$clone" ls-tree -r --name-only "$branch" | grep -q -E '^bin/|^plugins/modules/.*[.]sh$' && { echo "branch $branch carries build outputs"; exit 1; }
-git -C "$clone" ls-tree -r --name-only "$version" | grep -q -x plugins/modules/litellm_key.sh || { echo "the tag lacks the doc anchors"; exit 1; }
+# The listings are read whole first: with pipefail, `ls-tree | grep -q` fails when grep stops
+# reading at its match and ls-tree, still writing, dies of SIGPIPE.
+branch_files=$(git -C "$clone" ls-tree -r --name-only "$branch")
+tag_files=$(git -C "$clone" ls-tree -r --name-only "$version")
+grep -q -E '^bin/|^plugins/modules/.*[.]sh$' <<<"$branch_files" && { echo "branch $branch carries build outputs"; exit 1; }
+grep -q -x plugins/modules/litellm_key.sh <<<"$tag_files" || { echo "the tag lacks the doc anchors"; exit 1; }
 python3 "$here/check_tarball.py" "$clone/dist/$(basename "$tarball")" >/dev/null
 [ "$(git -C "$clone" show "$version:bin/SHA256SUMS")" = "$(tar -xzOf "$clone/dist/$(basename "$tarball")" bin/SHA256SUMS)" ] \
   || { echo "the tag's binaries differ from the release tarball's"; exit 1; }
