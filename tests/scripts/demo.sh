@@ -41,6 +41,13 @@ for _ in $(seq 100); do url=$(head -n 1 "$work/fake.out" 2>/dev/null || true); c
 case "$url" in http://*) echo "   LiteLLM proxy (fake): $url" ;; *) echo "fake-litellm did not start" >&2; redact <"$work/fake.err" >&2; exit 1 ;; esac
 printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$(command -v python3)" >"$work/inventory"
 guid="demo$(date +%H%M%S)"
+# summary LOG WANT: print the run's summary line; fail unless it says WANT.
+summary() {
+  local line
+  line=$(grep -oE '"LiteLLM virtual keys of [^"]*' "$1" | head -n 1 | tr -d '"' || true)
+  echo "   ${line:-no summary line}"
+  case "$line" in *": $2"*) ;; *) echo "   expected: $2" >&2; exit 1 ;; esac
+}
 common=(-e "guid=$guid" -e "litellm_url=$url" -e "output_dir=$work/output")
 
 bold "1. Provision: ansible-playbook rhpds.litellm_virtual_keys.provision_key -e guid=$guid -e litellm_url=..."
@@ -63,10 +70,10 @@ fi
 
 bold "3. Destroy: ansible-playbook rhpds.litellm_virtual_keys.destroy_key -e guid=$guid -e litellm_url=..."
 play "$work/destroy.log" rhpds.litellm_virtual_keys.destroy_key "${common[@]}"
-grep -oE 'LiteLLM virtual key\(s\) of [^"]*: (deleted|already gone|NOT deleted)' "$work/destroy.log" | sed 's/^/   /'
+summary "$work/destroy.log" "1 deleted (virtkey-$guid)"
 
 bold "4. Destroy again (the key is already gone)"
 play "$work/destroy-2.log" rhpds.litellm_virtual_keys.destroy_key "${common[@]}"
-grep -oE 'LiteLLM virtual key\(s\) of [^"]*: (deleted|already gone|NOT deleted)' "$work/destroy-2.log" | sed 's/^/   /'
+summary "$work/destroy-2.log" "1 already gone (virtkey-$guid)"
 
 bold "Done in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}') s; stopping fake-litellm"

@@ -10,6 +10,7 @@
 #   6. ansible-test sanity in the git tree and in the unpacked tarball (tests/scripts/sanity.sh)
 #   7. a subset of the integration targets on ansible-core 2.19 from Debian trixie
 #      (tests/scripts/ansible-core-next.sh; NEXT_TARGETS="..." to choose others)
+#   8. make demo, as a new user runs it
 # and last a line "N passed, M failed" summing Go tests, fuzz targets and integration targets.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -96,5 +97,9 @@ else
 fi
 
 echo
+section "make demo (what the README tells a new user to run; last: it rebuilds the tarball for this platform only)"
+if make --no-print-directory demo >"$work/demo.log" 2>&1; then passed=$((passed+1)); echo "PASS make demo"
+else failed=$((failed+1)); echo "FAIL make demo"; tail -30 "$work/demo.log" | sed 's/^/    /'; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
