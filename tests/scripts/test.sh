@@ -81,7 +81,7 @@ if tests/scripts/sanity.sh; then passed=$((passed+1)); else failed=$((failed+1))
 if [ ! -f "$tarball" ]; then failed=$((failed+1)); echo "FAIL sanity: no $tarball"
 elif tests/scripts/sanity.sh "$tarball"; then passed=$((passed+1)); else failed=$((failed+1)); fi
 
-section "ansible-core 2.19 (Debian trixie): ${NEXT_TARGETS:=role_lifecycle role_multi_user user_info_files user_info_lookup litellm_key_examples}"
+section "ansible-core 2.19 (Debian trixie): ${NEXT_TARGETS:=role_lifecycle role_multi_user role_packages user_info_files user_info_lookup litellm_key_examples}"
 if [ -f "$tarball" ] && tests/scripts/ansible-core-next.sh >"$work/next.log" 2>&1; then
   sed 's/^/  /' "$work/next.log"
   nextlog="$work/integration-next.log"
