@@ -361,7 +361,7 @@ func decodeDocument(text []byte) (*omap, error) {
 	if n.Kind == 0 {
 		return newOMap(), nil
 	}
-	v, err := fromNode(n)
+	v, err := newNodeReader(n).fromNode(n)
 	if err != nil {
 		return nil, err
 	}
@@ -390,19 +390,45 @@ func decodeDocument(text []byte) (*omap, error) {
 	return nil, ErrNotMapping
 }
 
+// aliasExpansion is how many times its own size a document's aliases may
+// expand it to. PyYAML shares an anchored value among its aliases; this reader
+// copies it, so a few nested aliases ("a billion laughs") would take
+// exponential time and memory, and rewriting the file would write them all out.
+const aliasExpansion = 10
+
+// nodeReader turns yaml.Nodes into values within a budget of values made.
+type nodeReader struct{ left, limit int }
+
+func newNodeReader(root *yaml.Node) *nodeReader {
+	limit := aliasExpansion*countNodes(root) + 1000
+	return &nodeReader{left: limit, limit: limit}
+}
+
+// countNodes counts the nodes of the tree as written, not following aliases.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
+}
+
 // zeroNumber matches the plain ints and floats PyYAML loads as zero.
 var zeroNumber = regexp.MustCompile(`^[-+]?(?:0[0_]*|0b[0_]+|0x[0_]+|[0_]*\.[0_]*(?:[eE][-+][0-9]+)?)$`)
 
-func fromNode(n *yaml.Node) (any, error) {
+func (r *nodeReader) fromNode(n *yaml.Node) (any, error) {
+	if r.left--; r.left < 0 {
+		return nil, fmt.Errorf("%w: its aliases expand to more than %d values (more than %d times the document)", ErrUnreadable, r.limit, aliasExpansion)
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return fromNode(n.Alias)
+		return r.fromNode(n.Alias)
 	case yaml.ScalarNode:
 		return scalarFromNode(n)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := fromNode(c)
+			v, err := r.fromNode(c)
 			if err != nil {
 				return nil, err
 			}
@@ -410,7 +436,7 @@ func fromNode(n *yaml.Node) (any, error) {
 		}
 		return collectionTag(n, out)
 	case yaml.MappingNode:
-		m, err := mappingFromNode(n)
+		m, err := r.mappingFromNode(n)
 		if err != nil {
 			return nil, err
 		}
@@ -419,7 +445,7 @@ func fromNode(n *yaml.Node) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return fromNode(n.Content[0])
+		return r.fromNode(n.Content[0])
 	}
 	return nil, fmt.Errorf("unsupported YAML node at line %d", n.Line)
 }
@@ -583,7 +609,7 @@ func keyFromNode(n *yaml.Node) (mapKey, error) {
 
 // mappingFromNode builds a mapping, applying `<<` merge keys like PyYAML:
 // explicit keys win over merged ones, earlier merge sources over later ones.
-func mappingFromNode(n *yaml.Node) (*omap, error) {
+func (r *nodeReader) mappingFromNode(n *yaml.Node) (*omap, error) {
 	m := newOMap()
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -596,7 +622,7 @@ func mappingFromNode(n *yaml.Node) (*omap, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, err := fromNode(vn)
+		v, err := r.fromNode(vn)
 		if err != nil {
 			return nil, err
 		}
@@ -611,7 +637,7 @@ func mappingFromNode(n *yaml.Node) (*omap, error) {
 			sources = src.Content
 		}
 		for _, s := range sources {
-			v, err := fromNode(s)
+			v, err := r.fromNode(s)
 			if err != nil {
 				return nil, err
 			}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -210,4 +212,26 @@ func TestDecodeUnreadable(t *testing.T) {
 	for i := 3; i < len(kept); i++ {
 		assert.Equal(t, map[string]any{}, got[i], "a falsy document is an empty mapping, as in AgnosticD: %q", kept[i])
 	}
+}
+
+// TestDecodeAliasBomb: aliases that would expand a file exponentially ("a
+// billion laughs") are refused at once instead of taking the module down;
+// ordinary anchors and merges still read.
+func TestDecodeAliasBomb(t *testing.T) {
+	t.Parallel()
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		bomb += name + ": &" + name + " [" + strings.Repeat("*"+prev+", ", 9) + "*" + prev + "]\n"
+		prev = name
+	}
+	start := time.Now()
+	_, err := decodeDocument([]byte(bomb))
+	assert.ErrorIs(t, err, ErrUnreadable)
+	assert.Contains(t, err.Error(), "aliases expand to more than")
+	assert.Less(t, time.Since(start), 2*time.Second, "refused without expanding")
+
+	doc, err := decodeDocument([]byte("base: &b {x: 1, y: [1, 2]}\nu1: {<<: *b, z: 3}\nu2: *b\n"))
+	require.NoError(t, err)
+	assert.Contains(t, encodeDocument(doc), "u2:")
 }
