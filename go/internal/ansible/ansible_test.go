@@ -205,6 +205,7 @@ func TestErrors(t *testing.T) {
 		{"bool from 2", base(map[string]any{"validate_certs": 2}), "argument 'validate_certs' is of type int and we were unable to convert to bool"},
 		{"float from word", base(map[string]any{"max_budget": "lots"}), "argument 'max_budget' is of type str and we were unable to convert to float"},
 		{"dict from junk", base(map[string]any{"metadata": "{not json"}), "argument 'metadata' is of type str and we were unable to convert to dict"},
+		{"dict from JSON with junk after it", base(map[string]any{"metadata": `{"a": 1} x`}), "argument 'metadata' is of type str and we were unable to convert to dict: unable to parse the value as a JSON dictionary"},
 		{"dict from pairs junk", base(map[string]any{"metadata": "novalue"}), "argument 'metadata' is of type str and we were unable to convert to dict: dictionary requested, could not parse JSON or key=value"},
 		{"list from broken JSON", base(map[string]any{"models": `["a", "b"`}), "argument 'models' is of type str and we were unable to convert to list: unable to parse the value as a JSON list"},
 		{"list from JSON with junk after it", base(map[string]any{"models": `["a"] ["b"]`}), "argument 'models' is of type str and we were unable to convert to list: unable to parse the value as a JSON list"},

@@ -1,7 +1,6 @@
 package ansible
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,18 +156,39 @@ func toList(v any) ([]any, error) {
 	return nil, fmt.Errorf("<class '%s'> cannot be converted to a list", pyType(v))
 }
 
-// jsonList decodes s as exactly one JSON array (numbers as json.Number, as
-// the args file is decoded); anything else is an error, never a comma split.
+// jsonList decodes s as exactly one JSON array; anything else is an error,
+// never a comma split.
 func jsonList(s string) ([]any, error) {
+	var l []any
+	if !decodeOne(s, &l) || l == nil {
+		return nil, errors.New("unable to parse the value as a JSON list")
+	}
+	return l, nil
+}
+
+// JSONObject decodes text as exactly one JSON object, and returns it with its
+// keys in the order the text gives them: for a parameter a module takes raw
+// (type any) that may also come as JSON text (`"{{ x | to_json }}"`), the same
+// reading toDict gives a dict parameter.
+func JSONObject(text string) (map[string]any, []string, error) {
+	var m map[string]any
+	if !decodeOne(text, &m) || m == nil {
+		return nil, nil, errors.New("unable to parse the value as a JSON dictionary")
+	}
+	return m, textKeyOrder(text), nil
+}
+
+// decodeOne decodes s into v as exactly one JSON value (numbers as
+// json.Number, as the args file is decoded; trailing text refused, as
+// Python's json.loads does).
+func decodeOne(s string, v any) bool {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
-	var l []any
-	if err := dec.Decode(&l); err == nil && l != nil {
-		if _, err := dec.Token(); err == io.EOF {
-			return l, nil
-		}
+	if err := dec.Decode(v); err != nil {
+		return false
 	}
-	return nil, errors.New("unable to parse the value as a JSON list")
+	_, err := dec.Token()
+	return err == io.EOF
 }
 
 // toDict implements Ansible's dict type: a dict as is, a JSON object in a
@@ -180,13 +200,8 @@ func toDict(v any) (map[string]any, error) {
 	case string:
 		s := strings.TrimSpace(t)
 		if strings.HasPrefix(s, "{") {
-			dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-			dec.UseNumber()
-			var m map[string]any
-			if err := dec.Decode(&m); err == nil && m != nil {
-				return m, nil
-			}
-			return nil, errors.New("unable to parse the value as a JSON dictionary")
+			m, _, err := JSONObject(s)
+			return m, err
 		}
 		if s == "" {
 			return map[string]any{}, nil

@@ -93,10 +93,10 @@ func skipRest(dec *json.Decoder) {
 	}
 }
 
-// TextKeyOrder returns the keys of the JSON object in text, in the order the
+// textKeyOrder returns the keys of the JSON object in text, in the order the
 // text gives them (nil when text is not a JSON object): for a mapping option
 // given as JSON text, what KeyOrder is for one given as a mapping.
-func TextKeyOrder(text string) []string {
+func textKeyOrder(text string) []string {
 	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
 	dec.UseNumber()
 	keys, ok := objectKeys(dec, nil)

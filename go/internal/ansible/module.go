@@ -266,17 +266,15 @@ func (m *Module) finish(res map[string]any, invocation map[string]any) []byte {
 	if len(m.deprecations) > 0 {
 		res["deprecations"] = append([]Deprecation(nil), m.deprecations...)
 	}
-	m.mu.Unlock()
 	if invocation != nil {
-		m.mu.Lock()
 		for name, v := range m.abbreviated {
 			if _, ok := invocation[name]; ok {
 				invocation[name] = v
 			}
 		}
-		m.mu.Unlock()
 		res["invocation"] = map[string]any{"module_args": invocation}
 	}
+	m.mu.Unlock()
 	masked := newMasker(m.secretList()).value(normalize(res))
 	out, err := json.Marshal(masked)
 	if err != nil {

@@ -6,6 +6,7 @@ package keymodule
 // reads makes every later task cheaper (docs/role-performance.md).
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -58,7 +59,7 @@ func project(rs []*virtualkey.KeyResult, fields []string) ([]map[string]any, err
 			return nil, err
 		}
 		var all map[string]any
-		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		if err := dec.Decode(&all); err != nil {
 			return nil, err

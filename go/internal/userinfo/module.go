@@ -2,7 +2,6 @@ package userinfo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -160,15 +159,13 @@ func fromJSONText(name string, v *any, order *[]string) error {
 	if !ok || !strings.HasPrefix(strings.TrimSpace(s), "{") {
 		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || dec.More() {
-		return fmt.Errorf("%s: unable to parse the value as a JSON dictionary", name)
+	m, keys, err := ansible.JSONObject(s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	*v = m
 	if order != nil {
-		*order = ansible.TextKeyOrder(s)
+		*order = keys
 	}
 	return nil
 }
