@@ -21,8 +21,9 @@ from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.agnosti
 from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.gomodule import BinaryError, binary_for, controller_platform, run_local
 
 MODULE = 'rhpds.litellm_virtual_keys.agnosticd_user_info'
-# AgnosticD's options, plus output_dir and action to override the resolution from play variables.
-VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'users', 'data_prefix', 'output_dir', 'action'))
+# AgnosticD's options, plus output_dir and action to override the resolution from play variables,
+# and default_action for a task that knows which action it belongs to when no ACTION is set.
+VALID_ARGS = frozenset(('msg', 'body', 'data', 'user', 'users', 'data_prefix', 'output_dir', 'action', 'default_action'))
 
 
 class ActionModule(ActionBase):
@@ -38,7 +39,7 @@ class ActionModule(ActionBase):
 
         args = dict(self._task.args)
         args['output_dir'] = resolve_output_dir(task_vars, self._templar, args.get('output_dir'))
-        args['action'] = resolve_action(task_vars, self._templar, args.get('action'))
+        args['action'] = resolve_action(task_vars, self._templar, args.get('action'), args.pop('default_action', None))
         args.update(_ansible_check_mode=bool(self._task.check_mode), _ansible_diff=bool(self._task.diff),
                     _ansible_no_log=bool(self._play_context.no_log), _ansible_module_name='agnosticd_user_info')
 

@@ -53,12 +53,13 @@ def resolve_output_dir(task_vars, templar, explicit=None):
                   task_vars.get('playbook_dir'), DEFAULT_OUTPUT_DIR)
 
 
-def resolve_action(task_vars, templar, explicit=None):
-    """The action the user-info files are named after (text), resolved like AgnosticD."""
+def resolve_action(task_vars, templar, explicit=None, default=None):
+    """The action the user-info files are named after (text), resolved like AgnosticD; default (else
+    provision) when ACTION is undefined on the host and on localhost."""
     task_vars = task_vars or {}
     # Only an undefined ACTION falls through to localhost's: an empty one means provision.
     action = task_vars.get('ACTION') if 'ACTION' in task_vars else _localhost(task_vars, 'ACTION')
-    return _first(templar, explicit, action, DEFAULT_ACTION)
+    return _first(templar, explicit, action, default if action is None else None, DEFAULT_ACTION)
 
 
 def user_data_path(output_dir, action):

@@ -25,9 +25,10 @@ def load(p):
 checks = {
     "vars/provision-user-info.yaml": ["from play vars"],
     # labhost has no output_dir or ACTION: hostvars.localhost gives both; same for an empty output_dir.
-    "hostvars/destroy-user-info.yaml": ["from labhost", "from unreachable", "empty falls through"],
+    "hostvars/destroy-user-info.yaml": ["from labhost", "from unreachable", "empty falls through",
+                                        "localhost's ACTION wins over default_action"],
     "hostvars/destroy-user-data.yaml": {"labhost": "labhost", "unreachable": "unreachable"},
-    "hostvars/provision-user-info.yaml": ["empty ACTION is provision"],
+    "hostvars/provision-user-info.yaml": ["empty ACTION is provision", "default_action does not replace an empty ACTION"],
     "pb/provision-user-info.yaml": ["from playbook_dir"],
     "vars/override-user-info.yaml": ["explicit options win"],
 }
