@@ -39,7 +39,7 @@ class ActionModule(ActionBase):
 
         args = dict(self._task.args)
         args['output_dir'] = resolve_output_dir(task_vars, self._templar, args.get('output_dir'))
-        args['action'] = resolve_action(task_vars, self._templar, args.get('action'), args.pop('default_action', None))
+        args['action'] = resolve_action(task_vars, self._templar, args.get('action'), args.get('default_action'))
         args.update(_ansible_check_mode=bool(self._task.check_mode), _ansible_diff=bool(self._task.diff),
                     _ansible_no_log=bool(self._play_context.no_log), _ansible_module_name='agnosticd_user_info')
 

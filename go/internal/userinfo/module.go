@@ -33,6 +33,9 @@ type Params struct {
 	DataPrefix string `ansible:"data_prefix"`
 	OutputDir  string `ansible:"output_dir"`
 	Action     string `ansible:"action"`
+	// DefaultAction is the action when action is empty (the action plugin
+	// resolves action from ACTION and falls back to it the same way).
+	DefaultAction string `ansible:"default_action"`
 }
 
 // Rules makes user and users mutually exclusive: users is the bulk form of user.
@@ -72,6 +75,9 @@ type FileDiff struct {
 // Run is the module's logic for the ansible runtime.
 func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 	fail := func(err error) (any, error) { return &Result{Error: err.Error()}, err }
+	if p.Action == "" {
+		p.Action = p.DefaultAction
+	}
 	usersOrder := m.KeyOrder("users")
 	for _, o := range []struct {
 		name  string

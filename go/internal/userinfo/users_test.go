@@ -159,3 +159,18 @@ func TestInvocationAbbreviated(t *testing.T) {
 	assert.Equal(t, map[string]any{"u": map[string]any{}}, inv["users"])
 	assert.Equal(t, map[string]any{"a": json.Number("1")}, inv["data"])
 }
+
+// TestDefaultAction: run directly without action, default_action names the
+// files; an action given wins.
+func TestDefaultAction(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := execModule(t, map[string]any{"output_dir": dir, "msg": "m", "default_action": "destroy"})
+	require.NotContains(t, r, "failed", r)
+	assert.FileExists(t, filepath.Join(dir, "destroy-user-info.yaml"))
+	r = execModule(t, map[string]any{"output_dir": dir, "msg": "m", "action": "stop", "default_action": "destroy"})
+	require.NotContains(t, r, "failed", r)
+	assert.FileExists(t, filepath.Join(dir, "stop-user-info.yaml"))
+	_, err := os.Stat(filepath.Join(dir, "provision-user-info.yaml"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
