@@ -120,8 +120,8 @@ type Proxy struct {
 	BaseURL  string `json:"base_url"`
 }
 
-// proxyOf is the proxy api_url names, nil when api_url is refused.
-func proxyOf(apiURL string) *Proxy {
+// ProxyOf is the proxy api_url names, nil when api_url is refused.
+func ProxyOf(apiURL string) *Proxy {
 	u, err := litellm.NormalizeURL(apiURL)
 	if err != nil {
 		return nil
@@ -189,17 +189,8 @@ func Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
 
 // Run is the module's logic with these dependencies.
 func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error) {
-	for _, s := range tokendb.Secrets(p.DatabaseURL) {
-		m.AddSecret(s)
-	}
-	if u, err := url.Parse(strings.TrimSpace(p.APIURL)); err == nil && u.User != nil {
-		// Refused below; its password must not show in the invocation either.
-		if pw, ok := u.User.Password(); ok {
-			m.AddSecret(pw)
-		}
-		m.AddSecret(u.User.String())
-	}
-	proxy := proxyOf(p.APIURL) // non-nil once litellm.New accepted api_url below
+	p.AddSecrets(m)
+	proxy := ProxyOf(p.APIURL) // non-nil once litellm.New accepted api_url below
 	fail := func(err error) (any, error) {
 		return &failureResult{ErrorKind: virtualkey.ErrorValidation, Proxy: proxy}, err
 	}
@@ -213,13 +204,12 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	if len(p.Keys) > echoedKeys {
 		m.AbbreviateInvocation("keys", fmt.Sprintf("%d keys, not echoed (more than %d); their records are in keys", len(p.Keys), echoedKeys))
 	}
-	derivation := p.derivationSecret()
 	if p.ForceDBDelete && p.State == virtualkey.StateAbsent && p.DatabaseURL != "" {
 		if err := tokendb.CheckURL(p.DatabaseURL); err != nil {
 			return fail(fmt.Errorf("database_url: %w", err))
 		}
 	}
-	client, err := litellm.New(p.APIURL, append(p.ClientOptions(Name), d.ClientOptions...)...)
+	client, err := d.Client(Name, p.Connection)
 	if err != nil {
 		return fail(fmt.Errorf("api_url: %w", err))
 	}
@@ -228,23 +218,7 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		return &BulkResult{Msg: virtualkey.Summary(nil, p.State, m.CheckMode()), Proxy: *proxy,
 			Keys: []*virtualkey.KeyResult{}, Totals: virtualkey.Totals{}}, nil
 	}
-	force := d.ForceDelete
-	if force == nil {
-		force = tokendb.Delete
-	}
-	eng := &virtualkey.Engine{
-		Client: client,
-		Options: virtualkey.Options{
-			State: p.State, Update: p.Update, OnlyExisting: !p.Create, RefreshExpiry: p.RefreshExpiry, ValidateModels: p.ValidateModels,
-			OnSecretUnknown: p.OnSecretUnknown, DerivationSecret: derivation,
-			ForceDBDelete: p.ForceDBDelete, DatabaseURL: p.DatabaseURL, Parallel: p.Parallel,
-			CheckMode: m.CheckMode(), DeletedBy: deletedBy,
-		},
-		ForceDelete: force,
-		Warn:        m.Warn,
-		Explain:     Explain,
-		DiffMode:    m.DiffMode(),
-	}
+	eng := d.Engine(m, p, client)
 	out, runErr := eng.Run(ctx, specs)
 	if out == nil {
 		// Nothing was attempted per key: invalid input or a failed lookup.
@@ -278,6 +252,49 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 		res.Keys = records
 	}
 	return res, runErr
+}
+
+// AddSecrets registers with m the secrets hidden in p beyond its no_log
+// parameters: the database URL's password and credentials in api_url (which
+// litellm.New refuses, but which must not show in the invocation either).
+func (p *Params) AddSecrets(m *ansible.Module) {
+	for _, s := range tokendb.Secrets(p.DatabaseURL) {
+		m.AddSecret(s)
+	}
+	if u, err := url.Parse(strings.TrimSpace(p.APIURL)); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			m.AddSecret(pw)
+		}
+		m.AddSecret(u.User.String())
+	}
+}
+
+// Client is the LiteLLM client for c, naming module in its User-Agent, with
+// d's extra options.
+func (d Deps) Client(module string, c Connection) (*litellm.Client, error) {
+	return litellm.New(c.APIURL, append(c.ClientOptions(module), d.ClientOptions...)...)
+}
+
+// Engine is the desired-state engine for p's options over client, reporting
+// warnings to m: what litellm_key runs, and litellm_lab_keys with it.
+func (d Deps) Engine(m *ansible.Module, p *Params, client *litellm.Client) *virtualkey.Engine {
+	force := d.ForceDelete
+	if force == nil {
+		force = tokendb.Delete
+	}
+	return &virtualkey.Engine{
+		Client: client,
+		Options: virtualkey.Options{
+			State: p.State, Update: p.Update, OnlyExisting: !p.Create, RefreshExpiry: p.RefreshExpiry, ValidateModels: p.ValidateModels,
+			OnSecretUnknown: p.OnSecretUnknown, DerivationSecret: p.derivationSecret(),
+			ForceDBDelete: p.ForceDBDelete, DatabaseURL: p.DatabaseURL, Parallel: p.Parallel,
+			CheckMode: m.CheckMode(), DeletedBy: deletedBy,
+		},
+		ForceDelete: force,
+		Warn:        m.Warn,
+		Explain:     Explain,
+		DiffMode:    m.DiffMode(),
+	}
 }
 
 // derivationSecret is the secret new keys' secrets are derived from:

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
@@ -625,4 +626,54 @@ func writeAtomic(path string, content []byte) error {
 	}
 	done = true
 	return nil
+}
+
+// ReadData is the content of {dir}/{action}-user-data.yaml as plain Go
+// values: mappings as map[string]any (keys as text), strings as strings, and
+// other scalars as the file's text for them (3, 2.5, true): an empty map when the file does
+// not exist, or when dir is a regular file (a lab with nothing saved). It
+// takes no lock: a reader sees either the file before or after a write, which
+// is replaced atomically.
+func ReadData(dir, action string) (map[string]any, error) {
+	if dir == "" {
+		dir = DefaultOutputDir
+	}
+	if action == "" {
+		action = DefaultAction
+	}
+	path := dataPath(dir, action)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return map[string]any{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	doc, err := decodeDocument(b)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	out, _ := plain(doc).(map[string]any)
+	return out, nil
+}
+
+// plain turns the document model into plain Go values.
+func plain(v any) any {
+	switch t := v.(type) {
+	case *omap:
+		m := make(map[string]any, len(t.entries))
+		for _, e := range t.entries {
+			m[e.key.text] = plain(e.value)
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = plain(x)
+		}
+		return out
+	case rawScalar:
+		return string(t)
+	}
+	return v
 }
