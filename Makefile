@@ -8,7 +8,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -buildvcs=false
 
 GO       ?= go
-MODULES  := litellm_key agnosticd_user_info litellm_key_info
+MODULES  := litellm_key agnosticd_user_info litellm_key_info litellm_lab_keys
 HOSTOS   := $(shell $(GO) env GOOS 2>/dev/null)
 HOSTARCH := $(shell $(GO) env GOARCH 2>/dev/null)
 # Modules run on the host a task targets, usually the controller: build for this machine by default.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/keyinfo"
 	"github.com/rhpds/litellm_virtual_keys/internal/keymodule"
+	"github.com/rhpds/litellm_virtual_keys/internal/labkeys"
 	"github.com/rhpds/litellm_virtual_keys/internal/userinfo"
 )
 
@@ -31,6 +32,7 @@ var modules = map[string]func(){
 	"litellm_key":         keymodule.Main,
 	"agnosticd_user_info": userinfo.Main,
 	"litellm_key_info":    keyinfo.Main,
+	"litellm_lab_keys":    labkeys.Main,
 }
 
 func main() {

@@ -7,7 +7,7 @@ set -euo pipefail
 coll="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys"
 bin="$coll/bin/litellm_vk-$(go env GOOS)-$(go env GOARCH)"
 [ -x "$bin" ] || { echo "$bin is missing or not executable in the installed collection"; exit 1; }
-for m in litellm_key agnosticd_user_info litellm_key_info; do
+for m in litellm_key agnosticd_user_info litellm_key_info litellm_lab_keys; do
   ansible-doc "rhpds.litellm_virtual_keys.$m" >"$TARGET_TMP/$m.txt"
   if ! { grep -q "OPTIONS" "$TARGET_TMP/$m.txt" && grep -q "RETURN VALUES" "$TARGET_TMP/$m.txt" && grep -q "EXAMPLES" "$TARGET_TMP/$m.txt"; }; then
     echo "ansible-doc output for $m lacks a section"; head -40 "$TARGET_TMP/$m.txt"; exit 1
