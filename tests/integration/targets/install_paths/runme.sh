@@ -9,7 +9,8 @@
 #   failures     an unsupported remote platform, a collection without the host's binary, a binary
 #                without exec bit
 #   remote       the remote path (binary copied to the host, platform from uname -sm) through a
-#                connection plugin that is not `local`
+#                connection plugin that is not `local` (remote.yml: litellm_key, since the role's
+#                litellm_lab_keys always runs on the controller)
 set -euo pipefail
 here=$(pwd)
 version=$(sed -n 's/^version: *//p' "$REPO_ROOT/galaxy.yml")
@@ -32,7 +33,7 @@ install() {
 # roundtrip NAME [ARGS...]: provision + destroy through the collection in $coll
 roundtrip() {
   local name=$1; shift
-  ANSIBLE_COLLECTIONS_PATH=$coll ansible-playbook -i "$REPO_ROOT/tests/integration/inventory" "$here/roundtrip.yml" \
+  ANSIBLE_COLLECTIONS_PATH=$coll ansible-playbook -i "$REPO_ROOT/tests/integration/inventory" "$here/${PLAYBOOK:-roundtrip.yml}" \
     -e guid="ip-$name-$RANDOM" "$@" >"$tmp/play-$name.log" 2>&1 \
     || { tail -30 "$tmp/play-$name.log"; echo "provision + destroy after install '$name' failed"; exit 1; }
   echo "ok: $name: provision + destroy"
@@ -42,7 +43,7 @@ roundtrip() {
 fails() {
   local name=$1 text=$2; shift 2
   local log="$tmp/fail-$name.log" rc=0
-  ANSIBLE_COLLECTIONS_PATH=$coll ansible-playbook -i "$REPO_ROOT/tests/integration/inventory" "$here/roundtrip.yml" \
+  ANSIBLE_COLLECTIONS_PATH=$coll ansible-playbook -i "$REPO_ROOT/tests/integration/inventory" "$here/${PLAYBOOK:-roundtrip.yml}" \
     -e guid="ip-$name-$RANDOM" "$@" >"$log" 2>&1 || rc=$?
   python3 - "$log" "$rc" "$text" <<'PY' || { cat "$log"; exit 1; }
 import json, re, sys
@@ -77,13 +78,15 @@ install url -r "$tmp/req-url.yml"
 roundtrip url
 
 step "remote path: binary copied to the host, platform from uname -sm"
-roundtrip remote -e ansible_connection=fake_remote
-FAKE_UNAME="Linux armv7l" fails remote-armv7l "unsupported platform Linux armv7l on the task host; supported: linux/amd64, linux/arm64, darwin/amd64, darwin/arm64" \
+PLAYBOOK=remote.yml roundtrip remote -e ansible_connection=fake_remote
+# ... and the role on such a host still works: litellm_lab_keys runs on the controller
+roundtrip remote-role -e ansible_connection=fake_remote
+PLAYBOOK=remote.yml FAKE_UNAME="Linux armv7l" fails remote-armv7l "unsupported platform Linux armv7l on the task host; supported: linux/amd64, linux/arm64, darwin/amd64, darwin/arm64" \
   -e ansible_connection=fake_remote
 
 step "a collection without the binary of the host's platform"
 rm "$coll/ansible_collections/rhpds/litellm_virtual_keys/bin/litellm_vk-linux-arm64"
-FAKE_UNAME="Linux aarch64" fails no-linux-arm64 "has no binary for linux/arm64 (it has darwin/amd64, darwin/arm64, linux/amd64): install the release tarball" \
+PLAYBOOK=remote.yml FAKE_UNAME="Linux aarch64" fails no-linux-arm64 "has no binary for linux/arm64 (it has darwin/amd64, darwin/arm64, linux/amd64): install the release tarball" \
   -e ansible_connection=fake_remote
 
 step "a binary without its exec bit"

@@ -32,7 +32,7 @@ check "derivation secret" "$LVK_DERIVE"
 check "wrong master key" "$LVK_WRONG_KEY"
 check "unreachable database's password" "$LVK_BAD_PW"
 # the scan must have seen the runs it claims to have seen
-for marker in 'Created 2 virtual keys' 'deleted_via": "database' 'the proxy rejected the master key' 'database'; do
+for marker in '2 created (virtkey-' 'deleted_via": "database' 'the proxy rejected the master key' 'database'; do
   grep -qF -- "$marker" "$out" || { echo "expected output missing: $marker"; leaks=1; }
 done
 exit $leaks
