@@ -41,7 +41,7 @@ func destroy(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *keym
 		for _, r := range records {
 			r.Diff = nil // the module has no diff mode
 		}
-		if p.Records {
+		if p.records(m) {
 			res.Keys = records
 		}
 	}

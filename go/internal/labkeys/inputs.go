@@ -101,6 +101,7 @@ func resolve(p *Params, packageOrder []string) *inputs {
 	packages["custom"] = map[string]any{"models": toAnyList(p.CustomModels), "duration": p.CustomDuration}
 	pkg, _ := packages[in.packageName].(map[string]any)
 	_, in.packageKnown = packages[in.packageName]
+	in.packageKnown = in.packageKnown || in.packageName == "" // no package: models and duration as given
 	models := p.Models
 	if len(models) == 0 {
 		models = stringList(pkg["models"])
@@ -211,13 +212,17 @@ func (in *inputs) problems(n names, state string, p *Params) string {
 			invalid = append(invalid, fmt.Sprintf("%s '%s' is unknown; valid packages: %s", n.of("subscription_package"), in.packageName, strings.Join(in.packages, ", ")))
 		default:
 			if len(in.models) == 0 {
-				if in.packageName == "custom" {
+				if in.packageName == "" {
+					invalid = append(invalid, fmt.Sprintf("no models: %s is not set and no %s is given", n.of("models"), n.of("subscription_package")))
+				} else if in.packageName == "custom" {
 					invalid = append(invalid, "no models: "+n.of("custom_models")+" must list the models of the custom package")
 				} else {
 					invalid = append(invalid, fmt.Sprintf("no models: package '%s' has none and %s is not set", in.packageName, n.of("models")))
 				}
 			}
-			if in.duration == "" {
+			if in.duration == "" && in.packageName == "" {
+				invalid = append(invalid, fmt.Sprintf("no duration: %s is not set and no %s is given", n.of("duration"), n.of("subscription_package")))
+			} else if in.duration == "" {
 				invalid = append(invalid, fmt.Sprintf("no duration: package '%s' has none and %s is not set", in.packageName, n.of("duration")))
 			}
 		}

@@ -49,7 +49,7 @@ type Params struct {
 	AliasFormat      *string  `ansible:"alias_format"`
 	UserID           []string `ansible:"user_id"`
 
-	SubscriptionPackage string         `ansible:"subscription_package" default:"ai-developer"`
+	SubscriptionPackage string         `ansible:"subscription_package"`
 	Packages            map[string]any `ansible:"packages"`
 	CustomModels        []string       `ansible:"custom_models"`
 	CustomDuration      string         `ansible:"custom_duration" default:"30d"`
@@ -81,7 +81,8 @@ type Params struct {
 	ForceDBDelete              bool   `ansible:"force_db_delete" default:"false"`
 	DatabaseURL                string `ansible:"database_url" no_log:"true" env:"DATABASE_URL"`
 	IgnoreUnreachableOnDestroy bool   `ansible:"ignore_unreachable_on_destroy" default:"true"`
-	Records                    bool   `ansible:"records" default:"true"`
+	// Records: nil means at verbosity 1 and above (where Ansible prints the result).
+	Records *bool `ansible:"records"`
 }
 
 // Result is the module's result.
@@ -144,6 +145,14 @@ func run(ctx context.Context, d Deps, m *ansible.Module, p *Params) (any, error)
 		return provision(ctx, d, m, p, kp, in, client, res)
 	}
 	return destroy(ctx, d, m, p, kp, in, client, res)
+}
+
+// records reports whether the result holds each key's record.
+func (p *Params) records(m *ansible.Module) bool {
+	if p.Records != nil {
+		return *p.Records
+	}
+	return m.Verbosity() > 0
 }
 
 // keyParams are litellm_key's parameters for this lab: its connection and

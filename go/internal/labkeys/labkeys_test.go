@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -58,7 +59,8 @@ func execute(t *testing.T, args map[string]any) (string, map[string]any) {
 func lab(url, dir, guid string, extra map[string]any) map[string]any {
 	args := map[string]any{
 		"state": "present", "guid": guid, "litellm_url": url, "litellm_master_key": master,
-		"retry_delay": 0, "packages": json.RawMessage(packagesJSON), "output_dir": dir, "action": "provision",
+		"retry_delay": 0, "packages": json.RawMessage(packagesJSON), "subscription_package": "ai-developer",
+		"output_dir": dir, "action": "provision", "records": true,
 	}
 	for k, v := range extra {
 		args[k] = v
@@ -578,6 +580,10 @@ func TestValidationMessage(t *testing.T) {
 				"ocp4_workload_litellm_virtual_keys_retry_delay must be a number of seconds of at least 0, got 'x'",
 				"ocp4_workload_litellm_virtual_keys_max_budget must be a number of at least 0 or null, got '-5'",
 			}},
+		{name: "no package and neither models nor duration",
+			args: with(ok(nil), map[string]any{"subscription_package": nil, "packages": nil}),
+			is: "litellm_lab_keys: invalid: no models: models is not set and no subscription_package is given; " +
+				"no duration: duration is not set and no subscription_package is given"},
 		{name: "unknown package, in the order given",
 			args: ok(map[string]any{"subscription_package": "gold",
 				"packages": json.RawMessage(`{"zeta": {"models": ["a"], "duration": "1d"}, "alpha": {"models": ["b"], "duration": "1d"}, "mid": {}}`)}),
@@ -680,4 +686,29 @@ func TestDestroyRecordsHaveNoDiff(t *testing.T) {
 	raw, res := execute(t, lab(f.URL, dir, "dif", map[string]any{"state": "absent", "action": "destroy", "_ansible_diff": true}))
 	require.Nil(t, res["failed"], raw)
 	assert.NotContains(t, record(t, res, 0), "diff", "records are the same in provision and destroy")
+}
+
+// Without a package (a direct call, no package table), explicit models and duration are enough.
+func TestProvisionWithoutPackage(t *testing.T) {
+	f := newFake(t)
+	args := with(lab(f.URL, t.TempDir(), "nopkg", nil), map[string]any{"subscription_package": nil, "packages": nil,
+		"models": []string{"openai/granite-3-2-8b-instruct"}, "duration": "1d"})
+	raw, res := execute(t, args)
+	require.Nil(t, res["failed"], raw)
+	facts := res["facts"].(map[string]any)
+	assert.Equal(t, []any{"openai/granite-3-2-8b-instruct"}, facts["litellm_available_models"])
+	assert.Equal(t, "1d", facts["litellm_key_duration"])
+	assert.Equal(t, "", facts["litellm_subscription_package"])
+}
+
+// Without records, the records follow the verbosity: Ansible prints the result from -v on.
+func TestRecordsFollowVerbosity(t *testing.T) {
+	f := newFake(t)
+	for verbosity, want := range map[int]bool{0: false, 1: true, 3: true} {
+		args := with(lab(f.URL, t.TempDir(), fmt.Sprintf("rv%d", verbosity), nil), map[string]any{"records": nil, "_ansible_verbosity": verbosity})
+		raw, res := execute(t, args)
+		require.Nil(t, res["failed"], raw)
+		_, has := res["keys"]
+		assert.Equal(t, want, has, "verbosity %d", verbosity)
+	}
 }

@@ -43,7 +43,7 @@ func provision(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *ke
 	res.Changed, res.Totals = out.Changed, &out.Totals
 	res.Msg = in.headline(virtualkey.Summary(out.Keys, statePresent, m.CheckMode()))
 	res.Report = []string{res.Msg}
-	if p.Records {
+	if p.records(m) {
 		res.Keys = out.Keys
 	}
 	for _, r := range out.Keys {
