@@ -13,31 +13,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible.vars.clean import remove_internal_keys
 from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.agnosticd import resolve_action, resolve_output_dir
-from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.gomodule import BinaryError, GoModuleAction
+from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.gomodule import GoModuleAction
 
 
 class ActionModule(GoModuleAction):
     MODULE = 'litellm_lab_keys'
+    CONTROLLER_ONLY = True
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(GoModuleAction, self).run(tmp, task_vars)  # ActionBase's: the common checks only
-        del tmp
-        if self._task.async_val:
-            result.update(failed=True, msg='%s: async is not supported by this Go module; run it without async/poll' % self.MODULE)
-            return result
+    def _module_args(self, task_vars):
         args = dict(self._task.args)
         default_action = 'destroy' if to_text(args.get('state', '')) == 'absent' else None
         args['output_dir'] = resolve_output_dir(task_vars, self._templar, args.get('output_dir'))
         args['action'] = resolve_action(task_vars, self._templar, args.get('action'), default_action)
-        self._update_module_args(self._task.action, args, task_vars)
-        try:
-            data = self._run_controller(self.MODULE, args)
-        except BinaryError as e:
-            result.update(failed=True, msg=to_text(e))
-            return result
-        remove_internal_keys(data)
-        result.update(data)
-        return result
+        return args

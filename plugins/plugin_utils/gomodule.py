@@ -131,6 +131,14 @@ class GoModuleAction(ActionBase):
 
     MODULE = None
     TRANSFERS_FILES = False  # a local run needs no temporary directory; _run_remote makes its own
+    # True: always run on the controller, whatever host the play targets (a module whose files are
+    # the controller's, like litellm_lab_keys).
+    CONTROLLER_ONLY = False
+
+    def _module_args(self, task_vars):
+        """The module's arguments before Ansible's internal ones; subclasses may add to them."""
+        del task_vars
+        return dict(self._task.args)
 
     def _parse_result(self, res):
         # Binary modules speak the 'legacy' JSON profile, the one ansible-core 2.19 gives every
@@ -147,10 +155,10 @@ class GoModuleAction(ActionBase):
         if self._task.async_val:
             result.update(failed=True, msg='%s: async is not supported by this Go module; run it without async/poll' % module)
             return result
-        module_args = dict(self._task.args)
+        module_args = self._module_args(task_vars)
         self._update_module_args(self._task.action, module_args, task_vars)
         try:
-            if self._connection.transport == 'local' and not self._play_context.become:
+            if self.CONTROLLER_ONLY or (self._connection.transport == 'local' and not self._play_context.become):
                 data = self._run_controller(module, module_args)
             else:
                 data = self._run_remote(module, module_args, task_vars)
