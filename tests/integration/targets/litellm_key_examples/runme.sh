@@ -5,28 +5,18 @@
 set -euo pipefail
 coll="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys"
 play="$TARGET_TMP/examples.yml"
-python3 - "$coll/plugins/modules/litellm_key.yml" "$play" <<'PY'
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-tasks = yaml.safe_load(doc["EXAMPLES"])
-assert isinstance(tasks, list) and len(tasks) >= 5, "EXAMPLES must be a list of tasks"
-play = [{
-    "name": "EXAMPLES of litellm_key, as written",
-    "hosts": "localhost",
-    "gather_facts": False,
-    "vars": {
-        "litellm_url": "{{ lookup('env', 'LITELLM_URL') }}",
-        "litellm_master_key": "{{ lookup('env', 'LITELLM_MASTER_KEY') }}",
-        "guid": "{{ lookup('env', 'EXAMPLES_GUID') }}",
-        "litellm_derivation_secret": "{{ lookup('env', 'EXAMPLES_DERIVATION_SECRET') }}",
-        "litellm_database_url": "{{ lookup('env', 'EXAMPLES_DATABASE_URL') }}",
-    },
-    "tasks": tasks,
-}]
-with open(sys.argv[2], "w") as f:
-    yaml.safe_dump(play, f, sort_keys=False)
-print(f"{len(tasks)} example tasks")
-PY
+# The play's variables point at the fake (JSON; the lookups run when the play does).
+vars=$(cat <<'JSON'
+{
+  "litellm_url": "{{ lookup('env', 'LITELLM_URL') }}",
+  "litellm_master_key": "{{ lookup('env', 'LITELLM_MASTER_KEY') }}",
+  "guid": "{{ lookup('env', 'EXAMPLES_GUID') }}",
+  "litellm_derivation_secret": "{{ lookup('env', 'EXAMPLES_DERIVATION_SECRET') }}",
+  "litellm_database_url": "{{ lookup('env', 'EXAMPLES_DATABASE_URL') }}"
+}
+JSON
+)
+python3 "$REPO_ROOT/tests/scripts/examples-play.py" "$coll/plugins/modules/litellm_key.yml" "$play" "$vars"
 EXAMPLES_GUID="ex$(date +%s)$$"
 EXAMPLES_DERIVATION_SECRET="deriv-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export EXAMPLES_GUID EXAMPLES_DERIVATION_SECRET

@@ -6,27 +6,17 @@
 set -euo pipefail
 coll="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/rhpds/litellm_virtual_keys"
 play="$TARGET_TMP/examples.yml"
-python3 - "$coll/plugins/modules/litellm_lab_keys.yml" "$play" <<'PY'
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-tasks = yaml.safe_load(doc["EXAMPLES"])
-assert isinstance(tasks, list) and len(tasks) >= 4, "EXAMPLES must be a list of tasks"
-play = [{
-    "name": "EXAMPLES of litellm_lab_keys, as written",
-    "hosts": "localhost",
-    "gather_facts": False,
-    "vars": {
-        "litellm_url": "{{ lookup('env', 'LITELLM_URL') }}",
-        "litellm_master_key": "{{ lookup('env', 'LITELLM_MASTER_KEY') }}",
-        "guid": "{{ lookup('env', 'EXAMPLES_GUID') }}",
-        "output_dir": "{{ lookup('env', 'TARGET_TMP') }}/output",
-    },
-    "tasks": tasks,
-}]
-with open(sys.argv[2], "w") as f:
-    yaml.safe_dump(play, f, sort_keys=False)
-print(f"{len(tasks)} example tasks")
-PY
+# The play's variables point at the fake (JSON; the lookups run when the play does).
+vars=$(cat <<'JSON'
+{
+  "litellm_url": "{{ lookup('env', 'LITELLM_URL') }}",
+  "litellm_master_key": "{{ lookup('env', 'LITELLM_MASTER_KEY') }}",
+  "guid": "{{ lookup('env', 'EXAMPLES_GUID') }}",
+  "output_dir": "{{ lookup('env', 'TARGET_TMP') }}/output"
+}
+JSON
+)
+python3 "$REPO_ROOT/tests/scripts/examples-play.py" "$coll/plugins/modules/litellm_lab_keys.yml" "$play" "$vars"
 EXAMPLES_GUID="lx$(date +%s)$$"
 export EXAMPLES_GUID
 for run in 1 2; do
