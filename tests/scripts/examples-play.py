@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """examples-play.py SIDECAR OUT VARS_JSON: the EXAMPLES of a module's sidecar as one play.
 
 Writes to OUT a play on localhost whose tasks are the EXAMPLES of SIDECAR (plugins/modules/<m>.yml)
