@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/pyrepr"
 )
 
 // Era selects which LiteLLM release the fake imitates where releases differ
@@ -47,9 +49,9 @@ func (s *Server) isEra202609() bool { return s.era == Era202609 }
 // negativeBudgetError is the answer to a negative max_budget or soft_budget.
 // /key/update wraps the same check as an auth_error.
 func (s *Server) negativeBudgetError(field string, v float64, update bool) *proxyError {
-	msg := field + " cannot be negative. Received: " + pyFloat(v)
+	msg := field + " cannot be negative. Received: " + pyrepr.Float(v)
 	if s.isEra202609() {
-		msg = field + " must be a non-negative finite number. Received: " + pyFloat(v)
+		msg = field + " must be a non-negative finite number. Received: " + pyrepr.Float(v)
 	}
 	e := dictDetailError(http.StatusBadRequest, msg)
 	if update {

@@ -229,13 +229,8 @@ func (d Deps) Run(ctx context.Context, m *ansible.Module, p *Params) (any, error
 	if len(p.Keys) == 0 {
 		return &SingleResult{KeyResult: out.Keys[0], Proxy: *proxy, Msg: msg, APIRequests: client.Requests()}, runErr
 	}
-	res := &BulkResult{Changed: out.Changed, Msg: msg, Proxy: *proxy, Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests()}
-	for _, r := range out.Keys {
-		if r.Failed {
-			res.ErrorKind = r.ErrorKind // the first failure's kind stands for the run
-			break
-		}
-	}
+	res := &BulkResult{Changed: out.Changed, Msg: msg, Proxy: *proxy, Keys: out.Keys, Totals: out.Totals, APIRequests: client.Requests(),
+		ErrorKind: out.FirstErrorKind()}
 	for _, r := range out.Keys {
 		if r.Diff != nil {
 			if r.Changed {

@@ -8,6 +8,7 @@ import (
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"github.com/rhpds/litellm_virtual_keys/internal/keymodule"
 	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
+	"github.com/rhpds/litellm_virtual_keys/internal/pyrepr"
 	"github.com/rhpds/litellm_virtual_keys/internal/userinfo"
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
 )
@@ -19,37 +20,29 @@ import (
 func destroy(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *keymodule.Params, in *inputs,
 	client *litellm.Client, res *Result) (any, error) {
 	n := names{prefix: p.VariablePrefix}
-	specs := make([]virtualkey.Spec, in.count)
-	for i := range specs {
-		specs[i] = virtualkey.Spec{Alias: in.aliasOf(i + 1)}
+	aliases := in.aliases()
+	specs := make([]virtualkey.Spec, len(aliases))
+	for i, a := range aliases {
+		specs[i] = virtualkey.Spec{Alias: a}
 	}
-	out, runErr := d.Engine(m, kp, client).Run(ctx, specs)
-	res.APIRequests = client.Requests()
-	var records []*virtualkey.KeyResult
-	var errText string
-	if out == nil {
-		res.ErrorKind = virtualkey.ErrorKind(runErr)
+	out, runErr := runKeys(ctx, d, m, p, kp, client, specs, res)
+	var errText string // the error, for the message; the runtime makes it the msg of a failure
+	switch {
+	case out == nil:
 		errText = keymodule.Explain(runErr)
-		out = &virtualkey.Outcome{}
-	} else {
-		records = out.Keys
-		res.ErrorKind = firstErrorKind(out)
-		res.Changed, res.Totals = out.Changed, &out.Totals
-		if runErr != nil {
-			errText = runErr.Error()
-		}
-		for _, r := range records {
-			r.Diff = nil // the module has no diff mode
-		}
-		if p.records(m) {
-			res.Keys = records
-		}
+		out = &virtualkey.Outcome{} // nothing deleted, nothing found missing
+	case runErr != nil:
+		errText = runErr.Error()
 	}
-	res.Unreachable = res.ErrorKind == virtualkey.ErrorUnreachable
 	if runErr != nil && !res.Unreachable {
-		res.Msg = errText
 		return res, errors.New(errText)
 	}
+	if res.Unreachable && !p.IgnoreUnreachableOnDestroy {
+		return res, errors.New("LiteLLM proxy " + res.Endpoint + " is unreachable, so the key(s) " + virtualkey.CompactAliases(aliases) +
+			" were NOT deleted (" + errText + "). Fix the proxy and run destroy again, or set " +
+			n.of("ignore_unreachable_on_destroy") + ": true to let the rest of the lab's destroy go on.")
+	}
+	records := out.Keys
 
 	// Also what the seed's example playbook reads after the role: the endpoint, the models
 	// the deleted key had, and an empty key.
@@ -73,14 +66,7 @@ func destroy(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *keym
 	}
 
 	if res.Unreachable {
-		if !p.IgnoreUnreachableOnDestroy {
-			res.Msg = "LiteLLM proxy " + res.Endpoint + " is unreachable, so the key(s) " + in.aliasRange() +
-				" were NOT deleted (" + errText + "). Fix the proxy and run destroy again, or set " +
-				n.of("ignore_unreachable_on_destroy") + ": true to let the rest of the lab's destroy go on."
-			res.Facts = nil
-			return res, errors.New(res.Msg)
-		}
-		res.Msg = "WARNING: LiteLLM proxy " + res.Endpoint + " is unreachable: the key(s) " + in.aliasRange() +
+		res.Msg = "WARNING: LiteLLM proxy " + res.Endpoint + " is unreachable: the key(s) " + virtualkey.CompactAliases(aliases) +
 			" were NOT deleted and stay usable until they expire (" + errText + "). Going on because " +
 			n.of("ignore_unreachable_on_destroy") + " is true; delete them later by running destroy again with the same guid."
 		res.Report = []string{res.Msg}
@@ -89,7 +75,7 @@ func destroy(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *keym
 
 	spend := "unknown"
 	if total != nil {
-		spend = pyFloat(math.Round(*total*1e4)/1e4) + " USD"
+		spend = pyrepr.Float(math.Round(*total*1e4)/1e4) + " USD"
 	}
 	res.Msg = in.headline(virtualkey.Summary(records, stateAbsent, m.CheckMode()) + "; spend " + spend)
 	res.Report = []string{res.Msg}

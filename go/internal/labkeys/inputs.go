@@ -3,11 +3,14 @@ package labkeys
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rhpds/litellm_virtual_keys/internal/pyrepr"
 )
 
 // guidRule is what a guid may be: it names keys, files and user ids.
@@ -81,19 +84,13 @@ func resolve(p *Params, packageOrder []string) *inputs {
 
 	// Package -> models and duration; explicit models/duration override; "custom" has its own.
 	in.packageName = strings.TrimSpace(p.SubscriptionPackage)
-	packages := map[string]any{}
-	for k, v := range p.Packages {
-		packages[k] = v
+	packages := maps.Clone(p.Packages)
+	if packages == nil {
+		packages = map[string]any{}
 	}
 	in.packages = slices.DeleteFunc(slices.Clone(packageOrder), func(k string) bool { _, ok := packages[k]; return !ok })
 	if len(in.packages) != len(packages) { // no order from the args file (a Go caller)
-		in.packages = slices.Sorted(func(yield func(string) bool) {
-			for k := range packages {
-				if !yield(k) {
-					return
-				}
-			}
-		})
+		in.packages = slices.Sorted(maps.Keys(packages))
 	}
 	if _, ok := packages["custom"]; !ok {
 		in.packages = append(in.packages, "custom")
@@ -131,13 +128,9 @@ func resolve(p *Params, packageOrder []string) *inputs {
 	}
 
 	in.metadata = map[string]any{"environment": p.Environment, "owner": in.userID, "catalog_item": p.CatalogItem}
-	for k, v := range p.Metadata {
-		in.metadata[k] = v
-	}
-	for k, v := range map[string]any{"guid": in.guid, "subscription_package": in.packageName,
-		"models": strings.Join(in.models, ","), "duration": in.duration} {
-		in.metadata[k] = v
-	}
+	maps.Copy(in.metadata, p.Metadata)
+	maps.Copy(in.metadata, map[string]any{"guid": in.guid, "subscription_package": in.packageName,
+		"models": strings.Join(in.models, ","), "duration": in.duration})
 
 	in.timeout, _ = jinjaInt(p.APITimeout)
 	if t, ok := jinjaInt(p.RetryCount); ok {
@@ -316,37 +309,14 @@ func pyStr(v any) string {
 		}
 		return "False"
 	case float64:
-		return pyFloat(t)
+		return pyrepr.Float(t)
 	case json.Number:
 		if f, err := t.Float64(); err == nil && strings.ContainsAny(string(t), ".eE") {
-			return pyFloat(f)
+			return pyrepr.Float(f)
 		}
 		return string(t)
 	}
 	return fmt.Sprint(v)
-}
-
-// pyFloat is Python's repr of a float: the shortest text that reads back the
-// same, with ".0" on whole numbers.
-func pyFloat(f float64) string {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return map[bool]string{true: "inf", false: "nan"}[math.IsInf(f, 1)]
-	}
-	if a := math.Abs(f); a != 0 && (a < 1e-4 || a >= 1e16) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		mant, exp, _ := strings.Cut(s, "e")
-		sign := exp[0]
-		exp = strings.TrimLeft(exp[1:], "0")
-		if len(exp) < 2 {
-			exp = "0" + exp
-		}
-		return mant + "e" + string(sign) + exp
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
 }
 
 func orDefault(v, d any) any {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"github.com/rhpds/litellm_virtual_keys/internal/keymodule"
+	"github.com/rhpds/litellm_virtual_keys/internal/litellm"
 	"github.com/rhpds/litellm_virtual_keys/internal/tokendb"
 	"github.com/rhpds/litellm_virtual_keys/internal/userinfo"
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
@@ -167,6 +168,29 @@ func (p *Params) keyParams(in *inputs) *keymodule.Params {
 	}
 }
 
+// runKeys runs the key engine over specs and records in res what every run
+// reports: the requests sent, the changes, the totals, the error kind, the
+// records (see records). out is nil when no key had an outcome (invalid input,
+// a failed lookup); runErr is the engine's error.
+func runKeys(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *keymodule.Params, client *litellm.Client,
+	specs []virtualkey.Spec, res *Result) (out *virtualkey.Outcome, runErr error) {
+	eng := d.Engine(m, kp, client)
+	eng.DiffMode = false // the module has no diff mode: no diffs to compute and drop
+	out, runErr = eng.Run(ctx, specs)
+	res.APIRequests = client.Requests()
+	if out == nil {
+		res.ErrorKind = virtualkey.ErrorKind(runErr)
+	} else {
+		res.ErrorKind = out.FirstErrorKind()
+		res.Changed, res.Totals = out.Changed, &out.Totals
+		if p.records(m) {
+			res.Keys = out.Keys
+		}
+	}
+	res.Unreachable = res.ErrorKind == virtualkey.ErrorUnreachable
+	return out, runErr
+}
+
 // aliasOf is user n's alias (n from 1) in a multi-user lab, else the lab's.
 func (in *inputs) aliasOf(n int) string {
 	if !in.multi {
@@ -175,29 +199,20 @@ func (in *inputs) aliasOf(n int) string {
 	return in.alias + "-" + in.userName(n)
 }
 
-func (in *inputs) userName(n int) string { return in.userBase + strconv.Itoa(n) }
-
-// aliasRange is the lab's keys, compactly: virtkey-abc12 or virtkey-abc12-user1..user50.
-func (in *inputs) aliasRange() string {
-	if in.multi && in.count > 1 {
-		return in.aliasOf(1) + ".." + in.userName(in.count)
+// aliases are every user's alias, in user order.
+func (in *inputs) aliases() []string {
+	out := make([]string, in.count)
+	for i := range out {
+		out[i] = in.aliasOf(i + 1)
 	}
-	return in.aliasOf(1)
+	return out
 }
+
+func (in *inputs) userName(n int) string { return in.userBase + strconv.Itoa(n) }
 
 // headline is the first line of the report.
 func (in *inputs) headline(summary string) string {
 	return "LiteLLM virtual keys of " + in.guid + ": " + summary
-}
-
-// firstErrorKind is the kind of the first failed key's error.
-func firstErrorKind(out *virtualkey.Outcome) string {
-	for _, r := range out.Keys {
-		if r.Failed {
-			return r.ErrorKind
-		}
-	}
-	return ""
 }
 
 // flatJSON is v as JSON text.

@@ -31,24 +31,12 @@ func provision(ctx context.Context, d Deps, m *ansible.Module, p *Params, kp *ke
 	if err != nil {
 		return res, errors.New(n.head() + "reading the saved keys failed: " + err.Error())
 	}
-	kp.MaxBudget = in.maxBudget
-	out, runErr := d.Engine(m, kp, client).Run(ctx, in.keySpecs(p, saved))
-	res.APIRequests = client.Requests()
+	out, runErr := runKeys(ctx, d, m, p, kp, client, in.keySpecs(p, saved), res)
 	if out == nil {
-		res.ErrorKind = virtualkey.ErrorKind(runErr)
-		res.Unreachable = res.ErrorKind == virtualkey.ErrorUnreachable
 		return res, errors.New(keymodule.Explain(runErr))
 	}
-	res.ErrorKind = firstErrorKind(out)
-	res.Changed, res.Totals = out.Changed, &out.Totals
 	res.Msg = in.headline(virtualkey.Summary(out.Keys, statePresent, m.CheckMode()))
 	res.Report = []string{res.Msg}
-	if p.records(m) {
-		res.Keys = out.Keys
-	}
-	for _, r := range out.Keys {
-		r.Diff = nil
-	}
 	if runErr != nil {
 		return res, runErr
 	}

@@ -40,6 +40,17 @@ type Outcome struct {
 	Totals  Totals
 }
 
+// FirstErrorKind is the kind of the first failed key's error, which stands
+// for the run; "" when no key failed.
+func (o *Outcome) FirstErrorKind() string {
+	for _, r := range o.Keys {
+		if r.Failed {
+			return r.ErrorKind
+		}
+	}
+	return ""
+}
+
 // ItemsError reports that some keys of a run failed; their results carry
 // Failed and Msg, the others completed.
 type ItemsError struct {
