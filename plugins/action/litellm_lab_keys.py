@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.agnosticd import resolve_action, resolve_output_dir
+from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.agnosticd import with_files
 from ansible_collections.rhpds.litellm_virtual_keys.plugins.plugin_utils.gomodule import GoModuleAction
 
 
@@ -22,8 +22,6 @@ class ActionModule(GoModuleAction):
     CONTROLLER_ONLY = True
 
     def _module_args(self, task_vars):
-        args = dict(self._task.args)
-        default_action = 'destroy' if to_text(args.get('state', '')) == 'absent' else None
-        args['output_dir'] = resolve_output_dir(task_vars, self._templar, args.get('output_dir'))
-        args['action'] = resolve_action(task_vars, self._templar, args.get('action'), default_action)
-        return args
+        # A destroy with no ACTION anywhere writes destroy-user-data.yaml, not provision's.
+        default_action = 'destroy' if to_text(self._task.args.get('state', '')) == 'absent' else None
+        return with_files(self._task.args, task_vars, self._templar, default_action)

@@ -62,6 +62,15 @@ def resolve_action(task_vars, templar, explicit=None, default=None):
     return _first(templar, explicit, action, default if action is None else None, DEFAULT_ACTION)
 
 
+def with_files(args, task_vars, templar, default_action=None):
+    """args with output_dir and action resolved (the explicit values in args win): what a module that
+    writes the user-info files on the controller is given."""
+    args = dict(args)
+    args['output_dir'] = resolve_output_dir(task_vars, templar, args.get('output_dir'))
+    args['action'] = resolve_action(task_vars, templar, args.get('action'), default_action)
+    return args
+
+
 def user_data_path(output_dir, action):
     """Absolute path of {output_dir}/{action}-user-data.yaml; a relative output_dir is taken relative to
     the current directory, as the Go module does."""
