@@ -192,7 +192,7 @@ func Execute[P any](ctx context.Context, name string, args []byte, fn RunFunc[P]
 
 		result, runErr := fn(ctx, m, &p)
 		if result != nil {
-			fields, err := toObject(result)
+			fields, err := ToObject(result)
 			switch {
 			case errors.Is(err, errNullResult):
 				// A typed nil (e.g. a nil *result returned with an error)
@@ -299,10 +299,12 @@ func normalize(v map[string]any) any {
 	return out
 }
 
-// errNullResult is toObject's answer for a value that marshals to null.
+// errNullResult is ToObject's answer for a value that marshals to null.
 var errNullResult = errors.New("null")
 
-func toObject(v any) (map[string]any, error) {
+// ToObject is v as the JSON object Ansible sees (numbers kept as json.Number):
+// a result, or a record of one.
+func ToObject(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

@@ -6,12 +6,11 @@ package keymodule
 // reads makes every later task cheaper (docs/role-performance.md).
 
 import (
-	"bytes"
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/rhpds/litellm_virtual_keys/internal/ansible"
 	"github.com/rhpds/litellm_virtual_keys/internal/virtualkey"
 )
 
@@ -54,14 +53,8 @@ func project(rs []*virtualkey.KeyResult, fields []string) ([]map[string]any, err
 	out := make([]map[string]any, len(rs))
 	keep := append(slices.Clone(fields), alwaysFields...)
 	for i, r := range rs {
-		b, err := json.Marshal(r)
+		all, err := ansible.ToObject(r)
 		if err != nil {
-			return nil, err
-		}
-		var all map[string]any
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&all); err != nil {
 			return nil, err
 		}
 		rec := make(map[string]any, len(keep))

@@ -642,8 +642,8 @@ func ReadData(dir, action string) (map[string]any, error) {
 		action = DefaultAction
 	}
 	path := dataPath(dir, action)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+	b, err := readIfExists(path) // no file: an empty document
+	if errors.Is(err, syscall.ENOTDIR) {
 		return map[string]any{}, nil
 	}
 	if err != nil {
